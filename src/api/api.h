@@ -1,0 +1,168 @@
+/*
+ * api.h - what the API's route handlers share: the request, replies and
+ * errors in Octavia's format, validation and views driven by the model's
+ * field tables, list queries, and the caller's identity.
+ */
+#ifndef OCTA_API_H
+#define OCTA_API_H
+
+#include <sys/queue.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../db/db.h"
+#include "../db/repo.h"
+#include "../model/model.h"
+
+enum api_method {
+	M_GET = 1,
+	M_POST = 2,
+	M_PUT = 4,
+	M_DELETE = 8,
+	M_HEAD = 16,
+	M_OTHER = 32,
+};
+
+struct api_auth {
+	char project_id[64];	/* "" when the caller has none */
+	char user_id[64];
+	bool is_admin;
+};
+
+#define API_MAX_ARGS 4
+
+struct api_req {
+	struct evhttp_request *ev;
+	enum api_method method;
+	char *path;		/* normalised: "/loadbalancers/ID" */
+	char *args[API_MAX_ARGS];	/* the route's {} segments */
+	struct evkeyvalq query;	/* parsed query string */
+	json_t *body;		/* parsed body or NULL */
+	struct api_auth auth;
+	struct db *db;
+	char msg[1024];		/* error message of a failed handler */
+	int status;		/* set once replied */
+};
+
+typedef int (*api_handler)(struct api_req *r);
+
+struct api_route {
+	unsigned methods;
+	const char *pattern;	/* "/loadbalancers/{}/stats" */
+	api_handler handler;
+};
+
+/* ---- replies ---- */
+/* Replies with `body` (taken over; NULL for no body). */
+void api_reply(struct api_req *r, int status, json_t *body);
+/* Records an error message; returns -err for the handler to return. */
+int api_fail(struct api_req *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "<Display> <id> not found." */
+int api_not_found(struct api_req *r, const struct resource *res,
+    const char *id);
+
+/* ---- request pieces ---- */
+const char *api_query(struct api_req *r, const char *key);
+/* The body's object under `root`; fails 400 as WSME does. */
+int api_body_root(struct api_req *r, const char *root, json_t **obj);
+
+/* ---- validation (validate.c) ---- */
+enum api_op { OP_CREATE, OP_UPDATE, OP_GRAPH };
+/*
+ * Checks `in` against the resource's fields for the operation; on success
+ * *out is a new object of typed values (with POST defaults on create).
+ */
+int api_validate(struct api_req *r, const struct resource *res, json_t *in,
+    enum api_op op, json_t **out);
+/* "Invalid input for field/attribute F. Value: 'V'. REASON" */
+int api_bad_field(struct api_req *r, const char *field, json_t *value,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- views (view.c) ---- */
+/* Adds the derived fields (reference lists and such) of an object. */
+int api_decorate(struct api_req *r, const struct resource *res, json_t *obj);
+/* The response form of an object (new reference), honouring fields=. */
+json_t *api_view(struct api_req *r, const struct resource *res, json_t *obj);
+/* Loads, checks visibility and decorates; 404 when absent or DELETED. */
+int api_load(struct api_req *r, const struct resource *res, const char *id,
+    json_t **out);
+/* Replies 200/201 with {res->name: view}. */
+void api_reply_obj(struct api_req *r, int status, const struct resource *res,
+    json_t *obj);
+
+/* ---- lists (list.c) ---- */
+/*
+ * Serves a GET list of `res` with Octavia's pagination, sorting,
+ * filtering, fields and tags.  `where`/`params` (borrowed) narrow it.
+ */
+int api_list(struct api_req *r, const struct resource *res,
+    const char *where, json_t *params);
+
+/* ---- auth and policy (auth.c) ---- */
+/* True if the caller may see objects of `project_id`. */
+bool api_can_see(struct api_req *r, const char *project_id);
+
+/* ---- transactions ---- */
+int api_txn_begin(struct api_req *r);
+/* Commits; on failure replies 500/503 and returns the error. */
+int api_txn_commit(struct api_req *r);
+void api_txn_abort(struct api_req *r);
+
+/* ---- shared steps of create/update/delete (ops.c) ---- */
+/* Fills id, timestamps, project and the initial statuses of a new row. */
+void api_new_row(struct api_req *r, const struct resource *res, json_t *obj,
+    const char *project_id);
+/*
+ * Locks the LB for a child change (ACTIVE -> PENDING_UPDATE); 409
+ * "Load Balancer X is immutable" otherwise.  Inside a transaction.
+ */
+int api_lock_lb(struct api_req *r, const char *lb_id);
+/* Marks one row PENDING_UPDATE (a listener or parent pool/l7policy). */
+int api_mark_pending(struct api_req *r, const struct resource *res,
+    const char *id);
+/* 409 "<Display> <id> is immutable" unless the row is ACTIVE. */
+int api_require_active(struct api_req *r, const struct resource *res,
+    json_t *obj);
+/* Quota check in Octavia's terms (skipped in noauth); 403 when met. */
+int api_quota(struct api_req *r, const char *project_id, int q, int n);
+/* Queues the job for a change and commits; replies on failure. */
+int api_submit(struct api_req *r, const char *kind, const char *object_id,
+    const char *lb_id, json_t *payload);
+
+/* ---- shared between resource files ---- */
+/* True if `name` is an enabled provider (res_provider.c). */
+bool api_provider_enabled(const char *name);
+/* Checks and completes a new LB (VIP, provider, flavor, quota). */
+int api_lb_prepare(struct api_req *r, json_t *lb);
+/*
+ * Single-call create of a whole graph (graph.c): `lb` is prepared and
+ * validated, with "listeners"/"pools" still in it.  Runs in the caller's
+ * transaction, submits the job, replies 201 with the full form.
+ */
+int api_graph_create(struct api_req *r, json_t *lb);
+/* Replies {"stats": sums} over the listeners `where` selects. */
+int api_stats_reply(struct api_req *r, const char *where, const char *id);
+
+/* ---- the route tables of each resource file ---- */
+extern const struct api_route api_routes_version[];
+extern const struct api_route api_routes_loadbalancer[];
+extern const struct api_route api_routes_listener[];
+extern const struct api_route api_routes_pool[];
+extern const struct api_route api_routes_member[];
+extern const struct api_route api_routes_healthmonitor[];
+extern const struct api_route api_routes_l7policy[];
+extern const struct api_route api_routes_l7rule[];
+extern const struct api_route api_routes_quota[];
+extern const struct api_route api_routes_flavor[];
+extern const struct api_route api_routes_az[];
+extern const struct api_route api_routes_provider[];
+extern const struct api_route api_routes_amphora[];
+extern const struct api_route api_routes_neutron[];
+
+/* The API role's main loop (never returns). */
+void api_main(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * http.c - the API role: a libevent HTTP server on one event loop with one
+ * database connection.  It normalises the path (the /v2, /v2.0, /lbaas
+ * prefixes and a .json suffix), finds the route, parses the JSON body,
+ * establishes the caller's identity and runs the handler.  A handler
+ * either replies itself or returns a negative error that becomes Octavia's
+ * error body: {"faultcode", "faultstring", "debuginfo"}.
+ */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "../common/config.h"
+#include "../common/errors.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../common/xalloc.h"
+
+#define API_MAX_BODY 114688
+
+static struct db *api_db;
+
+static const struct api_route *const route_tables[] = {
+	api_routes_version, api_routes_loadbalancer, api_routes_listener,
+	api_routes_pool, api_routes_member, api_routes_healthmonitor,
+	api_routes_l7policy, api_routes_l7rule, api_routes_quota,
+	api_routes_flavor, api_routes_az, api_routes_provider,
+	api_routes_amphora, api_routes_neutron,
+};
+
+void
+api_reply(struct api_req *r, int status, json_t *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct evbuffer *out = evbuffer_new();
+	char rid[UUID_STR_LEN + 4];
+
+	BUG_ON(r->status != 0);
+	memcpy(rid, "req-", 4);
+	uuid_new(rid + 4);
+	evhttp_add_header(h, "x-openstack-request-id", rid);
+	if (body) {
+		char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		evhttp_add_header(h, "Content-Type", "application/json");
+		evbuffer_add_reference(out, s, strlen(s),
+		    (evbuffer_ref_cleanup_cb)(void (*)(void))free, NULL);
+		json_decref(body);
+	} else if (status != 204) {
+		evhttp_add_header(h, "Content-Type", "application/json");
+	}
+	r->status = status;
+	evhttp_send_reply(r->ev, status, NULL, out);
+	evbuffer_free(out);
+}
+
+int
+api_fail(struct api_req *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+int
+api_not_found(struct api_req *r, const struct resource *res, const char *id)
+{
+	return api_fail(r, OCTA_ENOTFOUND, "%s %s not found.", res->display,
+	    id);
+}
+
+static void
+reply_error(struct api_req *r, int err)
+{
+	int status = octa_err_status(err);
+
+	api_reply(r, status, json_pack("{ss ss sn}", "faultcode",
+	    status < 500 ? "Client" : "Server", "faultstring",
+	    r->msg[0] ? r->msg : octa_err_str(err), "debuginfo"));
+}
+
+const char *
+api_query(struct api_req *r, const char *key)
+{
+	return evhttp_find_header(&r->query, key);
+}
+
+int
+api_body_root(struct api_req *r, const char *root, json_t **obj)
+{
+	const char *k;
+	json_t *v;
+
+	if (r->body == NULL || !json_is_object(r->body))
+		return api_fail(r, OCTA_EINVAL, "Invalid input for "
+		    "field/attribute %s. Value: 'None'. Mandatory field "
+		    "missing.", root);
+	json_object_foreach(r->body, k, v) {
+		if (strcmp(k, root) != 0)
+			return api_fail(r, OCTA_EINVAL, "Unknown attribute for "
+			    "argument %s: %s", root, k);
+	}
+	*obj = json_object_get(r->body, root);
+	if (*obj == NULL || !json_is_object(*obj))
+		return api_fail(r, OCTA_EINVAL, "Invalid input for "
+		    "field/attribute %s. Value: '%s'. Mandatory field "
+		    "missing.", root, *obj ? "invalid" : "None");
+	return 0;
+}
+
+int
+api_txn_begin(struct api_req *r)
+{
+	int e = db_begin(r->db);
+
+	if (e < 0)
+		return api_fail(r, e, "Database busy, please try again.");
+	return 0;
+}
+
+int
+api_txn_commit(struct api_req *r)
+{
+	int e = db_commit(r->db);
+
+	if (e < 0) {
+		db_rollback(r->db);
+		return api_fail(r, e, "Database commit failed.");
+	}
+	return 0;
+}
+
+void
+api_txn_abort(struct api_req *r)
+{
+	db_rollback(r->db);
+}
+
+static enum api_method
+method_of(struct evhttp_request *ev)
+{
+	switch (evhttp_request_get_command(ev)) {
+	case EVHTTP_REQ_GET: return M_GET;
+	case EVHTTP_REQ_POST: return M_POST;
+	case EVHTTP_REQ_PUT: return M_PUT;
+	case EVHTTP_REQ_DELETE: return M_DELETE;
+	case EVHTTP_REQ_HEAD: return M_HEAD;
+	default: return M_OTHER;
+	}
+}
+
+/* Strips the API prefixes; returns a pointer into `p`. */
+static char *
+normalise(char *p)
+{
+	static const char *const prefixes[] = { "/v2.0/lbaas", "/v2/lbaas",
+		"/v2.0", "/v2", "/load-balancer" };
+	size_t i, n;
+
+	n = strlen(p);
+	if (n > 5 && strcmp(p + n - 5, ".json") == 0)
+		p[n -= 5] = '\0';
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t k = strlen(prefixes[i]);
+
+		if (strncmp(p, prefixes[i], k) == 0 &&
+		    (p[k] == '\0' || p[k] == '/')) {
+			if (strcmp(prefixes[i], "/load-balancer") == 0)
+				return normalise(p + k);
+			p += k;
+			/* "/v2/lbaas" after "/v2" is handled by the order. */
+			if (strncmp(prefixes[i], "/v2", 3) == 0 && *p == '\0')
+				return "/v2";
+			return *p ? p : "/";
+		}
+	}
+	return p;
+}
+
+/* Matches `path` against `pattern`, capturing {} segments. */
+static bool
+match(const char *pattern, const char *path, char **args)
+{
+	int na = 0;
+
+	while (*pattern && *path) {
+		if (*pattern != '/' || *path != '/')
+			return false;
+		pattern++;
+		path++;
+		if (strncmp(pattern, "{}", 2) == 0) {
+			const char *e = strchr(path, '/');
+			size_t len = e ? (size_t)(e - path) : strlen(path);
+
+			if (len == 0 || na >= API_MAX_ARGS)
+				return false;
+			args[na++] = xstrndup(path, len);
+			pattern += 2;
+			path += len;
+			continue;
+		}
+		while (*pattern && *pattern != '/') {
+			if (*pattern != *path)
+				return false;
+			pattern++;
+			path++;
+		}
+		if (*path && *path != '/')
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static void
+free_args(char **args)
+{
+	int i;
+
+	for (i = 0; i < API_MAX_ARGS; i++)
+		OCTA_FREE(&args[i]);
+}
+
+static const struct api_route *
+find_route(struct api_req *r, bool *path_known)
+{
+	size_t t;
+	const struct api_route *rt;
+
+	*path_known = false;
+	for (t = 0; t < ARRAY_SIZE(route_tables); t++) {
+		for (rt = route_tables[t]; rt->pattern; rt++) {
+			char *args[API_MAX_ARGS] = { 0 };
+
+			if (!match(rt->pattern, r->path, args)) {
+				free_args(args);
+				continue;
+			}
+			*path_known = true;
+			if (rt->methods & r->method ||
+			    (r->method == M_HEAD && rt->methods & M_GET)) {
+				memcpy(r->args, args, sizeof(args));
+				return rt;
+			}
+			free_args(args);
+		}
+	}
+	return NULL;
+}
+
+static bool
+accept_ok(struct evhttp_request *ev)
+{
+	const char *a = evhttp_find_header(
+	    evhttp_request_get_input_headers(ev), "Accept");
+
+	if (a == NULL || *a == '\0')
+		return true;
+	return strstr(a, "application/json") || strstr(a, "*/*") ||
+	    strstr(a, "application/*");
+}
+
+static void
+identify(struct api_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->ev);
+	const char *p = evhttp_find_header(h, "X-Project-Id");
+
+	/* noauth: every caller is admin, as in Octavia. */
+	r->auth.is_admin = true;
+	if (p)
+		snprintf(r->auth.project_id, sizeof(r->auth.project_id), "%s",
+		    p);
+}
+
+static void
+handle(struct evhttp_request *ev, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	struct api_req r;
+	const struct api_route *rt;
+	struct evbuffer *in;
+	char *decoded = NULL;
+	bool known;
+	int err = 0;
+
+	(void)arg;
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&r.query);
+	r.ev = ev;
+	r.db = api_db;
+	r.method = method_of(ev);
+	decoded = evhttp_uridecode(evhttp_uri_get_path(uri) ?
+	    evhttp_uri_get_path(uri) : "/", 0, NULL);
+	r.path = normalise(decoded);
+	if (evhttp_uri_get_query(uri) &&
+	    evhttp_parse_query_str(evhttp_uri_get_query(uri), &r.query) < 0) {
+		err = api_fail(&r, OCTA_EINVAL, "Malformed query string.");
+		goto out;
+	}
+	if (!accept_ok(ev)) {
+		api_reply(&r, 406, json_pack("{s[{si ss ss ss}]}", "errors",
+		    "status", 406, "title", "Not Acceptable", "detail",
+		    "Only content type application/json is accepted.",
+		    "request_id", "req-"));
+		goto out;
+	}
+	rt = find_route(&r, &known);
+	if (rt == NULL) {
+		err = known ? api_fail(&r, OCTA_EMETHOD, "The method %s is "
+		    "not allowed for this resource.", r.method == M_POST ?
+		    "POST" : r.method == M_PUT ? "PUT" : r.method ==
+		    M_DELETE ? "DELETE" : "requested") :
+		    api_fail(&r, OCTA_ENOTFOUND, "The resource could not be "
+		    "found.");
+		goto out;
+	}
+	in = evhttp_request_get_input_buffer(ev);
+	if (evbuffer_get_length(in) > 0 &&
+	    (r.method == M_POST || r.method == M_PUT)) {
+		json_error_t je;
+		size_t n = evbuffer_get_length(in);
+		const char *data = (const char *)evbuffer_pullup(in, -1);
+
+		r.body = json_loadb(data, n, JSON_REJECT_DUPLICATES, &je);
+		if (r.body == NULL) {
+			err = api_fail(&r, OCTA_EINVAL, "Invalid JSON body: "
+			    "%s (line %d, column %d)", je.text, je.line,
+			    je.column);
+			goto out;
+		}
+	}
+	identify(&r);
+	err = rt->handler(&r);
+out:
+	if (r.db && r.db->txn_depth > 0)
+		db_rollback(r.db);
+	if (r.status == 0)
+		reply_error(&r, err < 0 ? err : -OCTA_EINTERNAL);
+	log_debug("http %s %s -> %d", r.method == M_GET ? "GET" :
+	    r.method == M_POST ? "POST" : r.method == M_PUT ? "PUT" :
+	    r.method == M_DELETE ? "DELETE" : "OTHER", decoded, r.status);
+	free_args(r.args);
+	evhttp_clear_headers(&r.query);
+	json_decref(r.body);
+	free(decoded);
+}
+
+void
+api_main(void)
+{
+	struct event_base *base;
+	struct evhttp *http;
+	char *url = config_db_url();
+
+	if (db_open(url, &api_db) < 0)
+		fatal("api cannot open database");
+	free(url);
+	base = event_base_new();
+	http = evhttp_new(base);
+	if (base == NULL || http == NULL)
+		fatal("api: libevent setup failed");
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(http, API_MAX_BODY);
+	evhttp_set_timeout(http, 60);
+	evhttp_set_gencb(http, handle, NULL);
+	if (evhttp_bind_socket(http, cfg.api_settings_bind_host,
+	    (ev_uint16_t)cfg.api_settings_bind_port) != 0)
+		fatal("api cannot bind %s:%lld", cfg.api_settings_bind_host,
+		    cfg.api_settings_bind_port);
+	log_info("api listening on %s:%lld auth=%s",
+	    cfg.api_settings_bind_host, cfg.api_settings_bind_port,
+	    cfg.api_settings_auth_strategy);
+	event_base_dispatch(base);
+	fatal("api event loop ended");
+}

@@ -1,0 +1,188 @@
+/*
+ * view.c - objects in their response form: derived reference lists
+ * (an LB's listeners and pools, a pool's members ...), Octavia's rendering
+ * rules ("" for a null name, tenant_id beside project_id, allowed_cidrs
+ * null when empty) and the fields= selection.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "../common/errors.h"
+
+/* [{"id": ...}] of the rows that `sql` selects (one bound id). */
+static json_t *
+refs(struct api_req *r, const char *sql, const char *id)
+{
+	json_t *rows, *out = json_array(), *row;
+	size_t i;
+
+	if (db_query(r->db, sql, json_pack("[s]", id), &rows) < 0)
+		return out;
+	json_array_foreach(rows, i, row)
+		json_array_append_new(out, json_pack("{sO}", "id",
+		    json_object_get(row, "id")));
+	json_decref(rows);
+	return out;
+}
+
+static json_t *
+one_ref(json_t *id)
+{
+	if (id == NULL || json_is_null(id))
+		return json_array();
+	return json_pack("[{sO}]", "id", id);
+}
+
+int
+api_decorate(struct api_req *r, const struct resource *res, json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	json_t *row;
+
+	switch (res->kind) {
+	case RES_LOADBALANCER:
+		json_object_set_new(obj, "listeners", refs(r, "SELECT id FROM "
+		    "listener WHERE load_balancer_id = ? ORDER BY created_at, "
+		    "id", id));
+		json_object_set_new(obj, "pools", refs(r, "SELECT id FROM pool "
+		    "WHERE load_balancer_id = ? ORDER BY created_at, id", id));
+		break;
+	case RES_LISTENER:
+		json_object_set_new(obj, "loadbalancers",
+		    one_ref(json_object_get(obj, "loadbalancer_id")));
+		json_object_set_new(obj, "l7policies", refs(r, "SELECT id FROM "
+		    "l7policy WHERE listener_id = ? ORDER BY position", id));
+		break;
+	case RES_POOL:
+		json_object_set_new(obj, "members", refs(r, "SELECT id FROM "
+		    "member WHERE pool_id = ? ORDER BY created_at, id", id));
+		json_object_set_new(obj, "listeners", refs(r, "SELECT id FROM "
+		    "listener WHERE default_pool_id = ?1 OR id IN (SELECT "
+		    "p.listener_id FROM l7policy p WHERE p.redirect_pool_id = "
+		    "?1 AND p.admin_state_up <> 0 AND EXISTS (SELECT 1 FROM "
+		    "l7rule x WHERE x.l7policy_id = p.id)) ORDER BY "
+		    "created_at, id", id));
+		json_object_set_new(obj, "loadbalancers",
+		    one_ref(json_object_get(obj, "loadbalancer_id")));
+		if (db_query_one(r->db, "SELECT id FROM health_monitor WHERE "
+		    "pool_id = ?", json_pack("[s]", id), &row) == 0) {
+			json_object_set(obj, "healthmonitor_id",
+			    json_object_get(row, "id"));
+			json_decref(row);
+		} else {
+			json_object_set_new(obj, "healthmonitor_id",
+			    json_null());
+		}
+		break;
+	case RES_HEALTHMONITOR:
+		json_object_set_new(obj, "pools",
+		    one_ref(json_object_get(obj, "pool_id")));
+		break;
+	case RES_L7POLICY:
+		json_object_set_new(obj, "rules", refs(r, "SELECT id FROM "
+		    "l7rule WHERE l7policy_id = ? ORDER BY created_at, id",
+		    id));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static bool
+wanted(struct api_req *r, const char *name, bool *any)
+{
+	struct evkeyval *kv;
+
+	*any = false;
+	TAILQ_FOREACH(kv, &r->query, next) {
+		if (strcmp(kv->key, "fields") != 0)
+			continue;
+		*any = true;
+		/* fields=a,b is accepted too. */
+		{
+			const char *p = kv->value;
+			size_t n = strlen(name);
+
+			while (p && *p) {
+				if (strncmp(p, name, n) == 0 &&
+				    (p[n] == '\0' || p[n] == ','))
+					return true;
+				p = strchr(p, ',');
+				if (p)
+					p++;
+			}
+		}
+	}
+	return !*any;
+}
+
+json_t *
+api_view(struct api_req *r, const struct resource *res, json_t *obj)
+{
+	json_t *out = json_object();
+	bool any;
+	size_t i;
+
+	for (i = 0; i < res->nfields; i++) {
+		const struct field *f = &res->fields[i];
+		json_t *v;
+
+		if (!(f->flags & F_R) || !wanted(r, f->name, &any))
+			continue;
+		v = json_object_get(obj, f->name);
+		if (v == NULL || json_is_null(v)) {
+			if (f->flags & F_EMPTY)
+				v = json_string("");
+			else if (f->type == FT_REFLIST)
+				v = json_array();
+			else
+				v = json_null();
+		} else if (f->type == FT_CIDRLIST && json_array_size(v) == 0) {
+			v = json_null();
+		} else {
+			json_incref(v);
+		}
+		json_object_set_new(out, f->name, v);
+		if (strcmp(f->name, "project_id") == 0 &&
+		    res->kind != RES_QUOTA && wanted(r, "tenant_id", &any))
+			json_object_set(out, "tenant_id",
+			    json_object_get(out, "project_id"));
+	}
+	return out;
+}
+
+int
+api_load(struct api_req *r, const struct resource *res, const char *id,
+    json_t **out)
+{
+	json_t *obj;
+	const char *st;
+	int e;
+
+	e = repo_get(r->db, res, id, &obj);
+	if (e == -OCTA_ENOTFOUND)
+		return api_not_found(r, res, id);
+	if (e < 0)
+		return api_fail(r, e, "Database error.");
+	st = json_string_value(json_object_get(obj, res->kind == RES_AMPHORA ?
+	    "status" : "provisioning_status"));
+	if ((res->soft_delete && st && strcmp(st, PROV_DELETED) == 0) ||
+	    (model_field(res, "project_id") && res->kind != RES_QUOTA &&
+	    !api_can_see(r, json_string_value(json_object_get(obj,
+	    "project_id"))))) {
+		json_decref(obj);
+		return api_not_found(r, res, id);
+	}
+	api_decorate(r, res, obj);
+	*out = obj;
+	return 0;
+}
+
+void
+api_reply_obj(struct api_req *r, int status, const struct resource *res,
+    json_t *obj)
+{
+	api_reply(r, status, json_pack("{so}", res->name, api_view(r, res,
+	    obj)));
+}
