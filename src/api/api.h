@@ -143,6 +143,27 @@ int api_lb_prepare(struct api_req *r, json_t *lb);
  * transaction, submits the job, replies 201 with the full form.
  */
 int api_graph_create(struct api_req *r, json_t *lb);
+/*
+ * Create checks of each child resource, shared by its POST and by graph
+ * create.  `obj` has passed api_validate(); the function applies the
+ * cross-field rules and Octavia's defaults, fills id/project/statuses with
+ * api_new_row() and sets the internal parent columns (loadbalancer_id,
+ * pool_id, ...), but does not insert.  The parents are full objects (in a
+ * graph create they are not in the database yet).  `listener` may be NULL
+ * for a pool.
+ */
+int api_listener_prepare(struct api_req *r, json_t *lb, json_t *listener);
+int api_pool_prepare(struct api_req *r, json_t *lb, json_t *listener,
+    json_t *pool);
+int api_member_prepare(struct api_req *r, json_t *pool, json_t *member);
+int api_hm_prepare(struct api_req *r, json_t *pool, json_t *hm);
+int api_l7policy_prepare(struct api_req *r, json_t *listener,
+    json_t *policy);
+int api_l7rule_prepare(struct api_req *r, json_t *policy, json_t *rule);
+/* Listener -> pool protocol compatibility (res_pool.c). */
+bool api_protocols_compatible(const char *listener_proto,
+    const char *pool_proto);
+
 /* Replies {"stats": sums} over the listeners `where` selects. */
 int api_stats_reply(struct api_req *r, const char *where, const char *id);
 

@@ -45,6 +45,7 @@ check_flavor_az(struct api_req *r, json_t *lb)
 		}
 	}
 	json_object_set_new(lb, "topology", json_string(topo));
+	json_object_set_new(lb, "vip_vnic_type", json_string("normal"));
 	if (az) {
 		json_t *azrow;
 
