@@ -16,20 +16,19 @@ int
 svc_lb_lock(struct db *db, const char *lb_id, const char *to,
     bool allow_error, char *status, size_t status_len)
 {
+	char now[TIME_STR_LEN];
+	const char *st;
 	long long n = 0;
 	json_t *row;
 	int r;
 
+	time_now_iso(now);
 	r = db_exec(db, allow_error ?
 	    "UPDATE load_balancer SET provisioning_status = ?, updated_at = ? "
 	    "WHERE id = ? AND provisioning_status IN ('ACTIVE', 'ERROR')" :
 	    "UPDATE load_balancer SET provisioning_status = ?, updated_at = ? "
 	    "WHERE id = ? AND provisioning_status = 'ACTIVE'",
-	    ({
-		    char now[TIME_STR_LEN];
-		    time_now_iso(now);
-		    json_pack("[sss]", to, now, lb_id);
-	    }), &n);
+	    json_pack("[sss]", to, now, lb_id), &n);
 	if (r < 0)
 		return r;
 	if (n == 1)
@@ -38,11 +37,10 @@ svc_lb_lock(struct db *db, const char *lb_id, const char *to,
 	    "WHERE id = ?", json_pack("[s]", lb_id), &row);
 	if (r < 0)
 		return r;
+	st = json_string_value(json_object_get(row, "provisioning_status"));
 	if (status)
-		snprintf(status, status_len, "%s", json_string_value(
-		    json_object_get(row, "provisioning_status")));
-	r = strcmp(json_string_value(json_object_get(row,
-	    "provisioning_status")), PROV_DELETED) == 0 ? -OCTA_ENOTFOUND :
+		snprintf(status, status_len, "%s", st ? st : "");
+	r = st && strcmp(st, PROV_DELETED) == 0 ? -OCTA_ENOTFOUND :
 	    -OCTA_ECONFLICT;
 	json_decref(row);
 	return r;
