@@ -1,0 +1,2 @@
+/* render_haproxy.c - (being written). */
+#include "render_haproxy.h"

@@ -1,0 +1,2 @@
+/* heartbeat.c - (being written). */
+#include "heartbeat.h"
