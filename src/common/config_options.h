@@ -99,6 +99,10 @@
 	    "Seconds without a heartbeat before an amphora is failed over.")   \
 	X(health_manager, health_check_interval, INT, "3",                     \
 	    "Seconds between stale-amphora sweeps.")                           \
+	X(certificates, cert_dir, STR, "",                                     \
+	    "CA and controller certificates (default: state_dir/certs).")     \
+	X(certificates, cert_validity_time, INT, "2592000",                    \
+	    "Validity of amphora certificates in seconds.")                   \
 	X(house_keeping, cleanup_interval, INT, "30",                          \
 	    "Seconds between purges of DELETED rows.")                         \
 	X(house_keeping, load_balancer_expiry_age, INT, "604800",              \

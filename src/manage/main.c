@@ -2,15 +2,18 @@
  * main.c - octa-manage, the operator's tool.  Commands so far:
  *   db upgrade | db status     schema migrations
  *   config defaults            every option with its default
+ *   certs init [--force]       the two CAs and the client certificate
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/config.h"
 #include "../common/log.h"
 #include "../db/db.h"
+#include "../drivers/cert/local_ca.h"
 
 static void
 usage(FILE *f)
@@ -19,7 +22,41 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  db upgrade        apply pending schema migrations\n"
 	    "  db status         show the schema version\n"
-	    "  config defaults   print every option with its default\n");
+	    "  config defaults   print every option with its default\n"
+	    "  certs init [--force]  create the amphora CA, the controller CA\n"
+	    "                    and the controller's client certificate\n");
+}
+
+/* The certificate directory: [certificates] cert_dir or state_dir/certs. */
+static void
+manage_cert_dir(char *out, size_t len)
+{
+	if (cfg.certificates_cert_dir[0])
+		snprintf(out, len, "%s", cfg.certificates_cert_dir);
+	else
+		snprintf(out, len, "%s/certs", cfg.octa_state_dir);
+}
+
+static int
+certs_init(int force)
+{
+	struct ca_paths p;
+	char dir[512];
+	int created, r;
+
+	manage_cert_dir(dir, sizeof(dir));
+	mkdir(cfg.octa_state_dir, 0700);
+	ca_paths_init(&p, dir);
+	if ((r = ca_init(&p, force, &created)) < 0) {
+		fprintf(stderr, "octa-manage: certificate setup failed in %s\n",
+		    dir);
+		return 1;
+	}
+	printf("%s certificates in %s:\n  amphora CA     %s\n"
+	    "  controller CA  %s\n  client cert    %s\n",
+	    created ? "created" : "kept existing", dir, p.server_ca,
+	    p.client_ca, p.client);
+	return 0;
 }
 
 static int
@@ -82,6 +119,9 @@ main(int argc, char **argv)
 		config_print_defaults(stdout);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[0], "certs") == 0 &&
+	    strcmp(argv[1], "init") == 0)
+		return certs_init(argc == 3 && strcmp(argv[2], "--force") == 0);
 	usage(stderr);
 	return 2;
 }
