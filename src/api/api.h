@@ -77,6 +77,14 @@ enum api_op { OP_CREATE, OP_UPDATE, OP_GRAPH };
  */
 int api_validate(struct api_req *r, const struct resource *res, json_t *in,
     enum api_op op, json_t **out);
+/*
+ * As api_validate(), but an explicit null in one of the fields named in
+ * `nullable` (NULL-terminated) passes as null instead of failing: WSME
+ * lets null through mandatory and not-null attributes and Octavia fails
+ * later, with its own message and precedence, which the caller then gives.
+ */
+int api_validate_nullable(struct api_req *r, const struct resource *res,
+    json_t *in, enum api_op op, const char *const *nullable, json_t **out);
 /* "Invalid input for field/attribute F. Value: 'V'. REASON" */
 int api_bad_field(struct api_req *r, const char *field, json_t *value,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -126,6 +134,8 @@ int api_mark_pending(struct api_req *r, const struct resource *res,
 /* 409 "<Display> <id> is immutable" unless the row is ACTIVE. */
 int api_require_active(struct api_req *r, const struct resource *res,
     json_t *obj);
+/* 403 "Policy does not allow ..." unless the caller is an admin. */
+int api_require_admin(struct api_req *r);
 /* Quota check in Octavia's terms (skipped in noauth); 403 when met. */
 int api_quota(struct api_req *r, const char *project_id, int q, int n);
 /* Queues the job for a change and commits; replies on failure. */
@@ -135,6 +145,13 @@ int api_submit(struct api_req *r, const char *kind, const char *object_id,
 /* ---- shared between resource files ---- */
 /* True if `name` is an enabled provider (res_provider.c). */
 bool api_provider_enabled(const char *name);
+/*
+ * Checks a flavor profile's flavor_data or an availability zone profile's
+ * availability_zone_data (`field`) as Octavia does: JSON (400), provider
+ * enabled (400), the provider's schema (501) (res_flavor.c).
+ */
+int api_profile_data_check(struct api_req *r, const char *provider,
+    const char *field, const char *text);
 /* Checks and completes a new LB (VIP, provider, flavor, quota). */
 int api_lb_prepare(struct api_req *r, json_t *lb);
 /*
@@ -160,9 +177,34 @@ int api_hm_prepare(struct api_req *r, json_t *pool, json_t *hm);
 int api_l7policy_prepare(struct api_req *r, json_t *listener,
     json_t *policy);
 int api_l7rule_prepare(struct api_req *r, json_t *policy, json_t *rule);
+/*
+ * Octavia's URL checks (res_l7policy.c): validate.url() with an http(s)
+ * scheme and a host (redirect_url, redirect_prefix), and
+ * validate.url_path() (health monitor url_path).
+ */
+bool api_url_valid(const char *s);
+bool api_url_path_valid(const char *s);
 /* Listener -> pool protocol compatibility (res_pool.c). */
 bool api_protocols_compatible(const char *listener_proto,
     const char *pool_proto);
+/*
+ * Marks PENDING_UPDATE every listener using the pool (as default pool or
+ * through an enabled L7 policy with rules); *n (may be NULL) gets their
+ * number (res_pool.c).
+ */
+int api_pool_listeners_pending(struct api_req *r, const char *pool_id,
+    size_t *n);
+
+/* ---- TLS settings of listeners and pools (res_listener.c) ---- */
+/* Python's truth value of a JSON value (NULL, null, "", [], {}, 0: false). */
+bool api_truthy(json_t *v);
+/* A list option ("a,b") as a JSON array of strings. */
+json_t *api_cfg_list(const char *csv);
+/* tls_ciphers: allowed characters, then tls_cipher_prohibit_list. */
+int api_check_ciphers(struct api_req *r, const char *ciphers);
+/* Empty list, unknown entries, minimum_tls_version; null passes. */
+int api_check_tls_versions(struct api_req *r, json_t *versions);
+int api_check_alpn(struct api_req *r, json_t *protocols);
 
 /* Replies {"stats": sums} over the listeners `where` selects. */
 int api_stats_reply(struct api_req *r, const char *where, const char *id);

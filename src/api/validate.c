@@ -123,6 +123,29 @@ check_value(struct api_req *r, const struct field *f, json_t *v,
 		*norm = json_string(canon);
 		return 0;
 	case FT_INT:
+		/* WSME takes int("50"): some clients send numbers as text. */
+		if (json_is_string(v)) {
+			const char *s = json_string_value(v);
+			size_t n = strlen(s);
+			char num[32];
+			long long x;
+
+			for (; n && (*s == ' ' || *s == '\t'); n--)
+				s++;
+			while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+				n--;
+			if (n < sizeof(num)) {
+				memcpy(num, s, n);
+				num[n] = '\0';
+				if (parse_ll(num, &x)) {
+					json_t *iv = json_integer(x);
+
+					err = check_value(r, f, iv, norm);
+					json_decref(iv);
+					return err;
+				}
+			}
+		}
 		if (!json_is_integer(v))
 			return api_bad_field(r, f->name, v, "Wrong type. "
 			    "Expected an integer");
@@ -313,5 +336,62 @@ api_validate(struct api_req *r, const struct resource *res, json_t *in,
 	return 0;
 fail:
 	json_decref(o);
+	return err;
+}
+
+/* A value of `f`'s type that passes its checks (see api_validate_nullable). */
+static json_t *
+placeholder(const struct field *f)
+{
+	switch (f->type) {
+	case FT_INT:
+		return json_integer(f->min);
+	case FT_ENUM:
+		return json_string(f->enums[0]);
+	case FT_UUID:
+		return json_string("00000000-0000-0000-0000-000000000000");
+	case FT_BOOL:
+		return json_false();
+	case FT_FLOAT:
+		return json_real(0);
+	default:
+		return json_string("x");
+	}
+}
+
+int
+api_validate_nullable(struct api_req *r, const struct resource *res,
+    json_t *in, enum api_op op, const char *const *nullable, json_t **out)
+{
+	json_t *copy, *nulls, *o = NULL, *name;
+	const char *const *n;
+	size_t i;
+	int err;
+
+	if (!json_is_object(in))
+		return api_validate(r, res, in, op, out);
+	copy = json_deep_copy(in);
+	nulls = json_array();
+	for (n = nullable; *n; n++) {
+		const struct field *f = model_field(res, *n);
+
+		if (f == NULL || !accepted(f, op) ||
+		    !json_is_null(json_object_get(copy, *n)))
+			continue;
+		json_array_append_new(nulls, json_string(*n));
+		if (op == OP_UPDATE)
+			json_object_del(copy, *n);
+		else
+			json_object_set_new(copy, *n, placeholder(f));
+	}
+	err = api_validate(r, res, copy, op, &o);
+	if (err == 0) {
+		json_array_foreach(nulls, i, name)
+			json_object_set_new(o, json_string_value(name),
+			    json_null());
+		*out = o;
+	}
+	json_decref(copy);
+	json_decref(nulls);
 	return err;
 }

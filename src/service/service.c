@@ -75,6 +75,26 @@ svc_job_submit(struct db *db, const char *kind, const char *object_id,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/*
+	 * Jobs of one LB run in created_ms order.  Two submitted within the
+	 * same millisecond (or after the clock stepped back) would tie and be
+	 * ordered by their random ids, so a new job always sorts after the
+	 * LB's newest one.
+	 */
+	if (lb_id && *lb_id) {
+		json_t *row, *last;
+
+		r = db_query_one(db, "SELECT MAX(created_ms) AS m FROM job "
+		    "WHERE lb_id = ?", json_pack("[s]", lb_id), &row);
+		if (r < 0) {
+			free(p);
+			return r;
+		}
+		last = json_object_get(row, "m");
+		if (json_is_integer(last) && json_integer_value(last) >= ms)
+			ms = json_integer_value(last) + 1;
+		json_decref(row);
+	}
 	uuid_new(id);
 	time_now_iso(now);
 	r = db_exec(db, "INSERT INTO job (id, kind, object_id, lb_id, payload, "
@@ -103,8 +123,8 @@ const struct quota_info svc_quota_info[Q__COUNT] = {
 	[Q_L7RULE] = { "l7rule", "l7rule", NULL, "L7 Rule", RES_L7RULE },
 };
 
-static long long
-quota_default(enum quota_res q)
+long long
+svc_quota_default(enum quota_res q)
 {
 	switch (q) {
 	case Q_LOADBALANCER: return cfg.quotas_default_load_balancer_quota;
@@ -122,7 +142,7 @@ long long
 svc_quota_limit(struct db *db, const char *project_id, enum quota_res q)
 {
 	json_t *row = NULL, *v;
-	long long lim = quota_default(q);
+	long long lim = svc_quota_default(q);
 	char sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT %s AS v FROM quotas "
@@ -176,6 +196,13 @@ svc_lb_tree_activate(struct db *db, const char *lb_id)
 	int r;
 
 	time_now_iso(now);
+	/* A pool going away stops being a default pool (as Octavia's ORM). */
+	r = db_exec(db, "UPDATE listener SET default_pool_id = NULL WHERE "
+	    "load_balancer_id = ? AND default_pool_id IN (SELECT id FROM pool "
+	    "WHERE load_balancer_id = ? AND provisioning_status = "
+	    "'PENDING_DELETE')", json_pack("[ss]", lb_id, lb_id), NULL);
+	if (r < 0)
+		return r;
 	for (i = 0; i < sizeof(lb_child_tables) / sizeof(*lb_child_tables);
 	    i++) {
 		const char *t = lb_child_tables[i];

@@ -47,6 +47,8 @@ extern const struct quota_info {
 	enum resource_kind kind;
 } svc_quota_info[Q__COUNT];
 
+/* The configured default limit ([quotas] default_<res>_quota). */
+long long svc_quota_default(enum quota_res q);
 /* The limit in force for a project (row value or configured default). */
 long long svc_quota_limit(struct db *db, const char *project_id,
     enum quota_res q);

@@ -76,7 +76,7 @@ job_finish(struct db *db, const char *id, const char *state,
 	time_now_iso(now);
 	return db_exec(db, "UPDATE job SET state = ?, error = ?, updated_at = ?, "
 	    "lease_until = 0 WHERE id = ?",
-	    json_pack("[sss?s]", state, error, now, id), NULL);
+	    json_pack("[ss?ss]", state, error, now, id), NULL);
 }
 
 static int
@@ -125,7 +125,9 @@ worker_run_one(struct db *db, const struct drivers *drv, const char *owner)
 	if (ctx.payload == NULL)
 		ctx.payload = json_object();
 	step = (int)json_integer_value(json_object_get(job, "step"));
-	attempts = (int)json_integer_value(json_object_get(job, "attempts"));
+	/* The row was read before the claim counted this attempt. */
+	attempts = (int)json_integer_value(json_object_get(job, "attempts")) +
+	    1;
 	fl = flow_find(ctx.kind);
 	if (fl == NULL) {
 		log_error("job unknown kind id=%s kind=%s", ctx.job_id,
@@ -183,13 +185,19 @@ out:
 int
 worker_recover(struct db *db, const char *unit)
 {
-	char like[160];
+	char from[160], to[160];
 	long long n = 0;
 	int r;
 
-	snprintf(like, sizeof(like), "%s:%%", unit);
+	/*
+	 * Owners are "unit:pid:thread".  The owners that start with "unit:"
+	 * are exactly those in ["unit:", "unit;"): a range, not LIKE, whose
+	 * '_' and '%' would match other units' names.
+	 */
+	snprintf(from, sizeof(from), "%s:", unit);
+	snprintf(to, sizeof(to), "%s;", unit);
 	r = db_exec(db, "UPDATE job SET lease_until = 0 WHERE state = 'ready' "
-	    "AND owner LIKE ?", json_pack("[s]", like), &n);
+	    "AND owner >= ? AND owner < ?", json_pack("[ss]", from, to), &n);
 	if (r == 0 && n > 0)
 		log_info("worker recovered jobs=%lld from an earlier run", n);
 	return r;
