@@ -46,7 +46,9 @@ api_reply(struct api_req *r, int status, json_t *body)
 	uuid_new(rid + 4);
 	evhttp_add_header(h, "x-openstack-request-id", rid);
 	if (body) {
-		char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+		/* 15 digits: 1.1 as Python prints it, not 1.1000...01 */
+		char *s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
+		    JSON_REAL_PRECISION(15));
 
 		evhttp_add_header(h, "Content-Type", "application/json");
 		evbuffer_add_reference(out, s, strlen(s),
