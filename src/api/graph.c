@@ -137,9 +137,13 @@ create_pool(struct api_req *r, struct graph *g, json_t *lb, const char *name)
 			json_decref(h);
 			goto out_full;
 		}
-		api_decorate(r, RES(RES_HEALTHMONITOR), h);
-		json_object_set_new(full, "healthmonitor",
-		    api_view(r, RES(RES_HEALTHMONITOR), h));
+		{
+			/* Octavia's full form leaves `pools` out here. */
+			json_t *hv = api_view(r, RES(RES_HEALTHMONITOR), h);
+
+			json_object_del(hv, "pools");
+			json_object_set_new(full, "healthmonitor", hv);
+		}
 		json_decref(h);
 	} else {
 		json_object_set_new(full, "healthmonitor", json_null());

@@ -203,6 +203,13 @@ svc_lb_tree_activate(struct db *db, const char *lb_id)
 	    "'PENDING_DELETE')", json_pack("[ss]", lb_id, lb_id), NULL);
 	if (r < 0)
 		return r;
+	/* A pool losing its monitor: every member is NO_MONITOR again. */
+	r = db_exec(db, "UPDATE member SET operating_status = 'NO_MONITOR' "
+	    "WHERE pool_id IN (SELECT pool_id FROM health_monitor WHERE "
+	    "load_balancer_id = ? AND provisioning_status = 'PENDING_DELETE')",
+	    json_pack("[s]", lb_id), NULL);
+	if (r < 0)
+		return r;
 	for (i = 0; i < sizeof(lb_child_tables) / sizeof(*lb_child_tables);
 	    i++) {
 		const char *t = lb_child_tables[i];
