@@ -99,6 +99,14 @@
 	    "Seconds without a heartbeat before an amphora is failed over.")   \
 	X(health_manager, health_check_interval, INT, "3",                     \
 	    "Seconds between stale-amphora sweeps.")                           \
+	X(health_manager, heartbeat_interval, INT, "10",                       \
+	    "Seconds between an amphora's heartbeats; a heartbeat not "        \
+	    "processed within this time is dropped.")                          \
+	X(health_manager, failover_threshold, INT, "0",                        \
+	    "Stale amphorae at once that stop automatic failover "             \
+	    "(FAILOVER_STOPPED); 0: no limit.")                                \
+	X(health_manager, failover_threads, INT, "10",                         \
+	    "Most amphora failover jobs the sweep keeps queued at once.")      \
 	X(certificates, cert_dir, STR, "",                                     \
 	    "CA and controller certificates (default: state_dir/certs).")     \
 	X(certificates, cert_validity_time, INT, "2592000",                    \

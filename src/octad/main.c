@@ -1,7 +1,8 @@
 /*
  * main.c - octad, one controller unit.  A small parent process brings the
  * database schema up to date (embedded SQLite), then starts one child
- * process per role (api, worker, housekeeping) and restarts any that dies.
+ * process per role (api, worker, health, housekeeping) and restarts any
+ * that dies.
  * Children die with the parent (PR_SET_PDEATHSIG), so a kill -9 of octad
  * leaves nothing behind; the job table makes that crash harmless.
  */
@@ -21,6 +22,7 @@
 #include "../common/log.h"
 #include "../common/xalloc.h"
 #include "../db/db.h"
+#include "../health/health.h"
 #include "../housekeeping/housekeeping.h"
 #include "../worker/worker.h"
 
@@ -39,6 +41,12 @@ run_worker(void)
 }
 
 static void
+run_health(void)
+{
+	health_main();
+}
+
+static void
 run_housekeeping(void)
 {
 	housekeeping_main();
@@ -52,6 +60,7 @@ static struct role {
 } roles[] = {
 	{ "api", run_api, 0, false },
 	{ "worker", run_worker, 0, false },
+	{ "health", run_health, 0, false },
 	{ "housekeeping", run_housekeeping, 0, false },
 };
 
@@ -98,8 +107,8 @@ enable_roles(const char *list)
 	while ((tok = strsep(&p, ",")) != NULL) {
 		bool found = false;
 
-		if (*tok == '\0' || strcmp(tok, "health") == 0)
-			continue;	/* health arrives with octa-agent */
+		if (*tok == '\0')
+			continue;
 		for (i = 0; i < ARRAY_SIZE(roles); i++)
 			if (strcmp(roles[i].name, tok) == 0) {
 				roles[i].enabled = true;
@@ -122,7 +131,8 @@ usage(FILE *f)
 	fprintf(f, "usage: octad [--config-file FILE] [--roles LIST]\n"
 	    "  --config-file FILE  octavia.conf-style settings (default: "
 	    "embedded defaults)\n"
-	    "  --roles LIST        comma-separated: api,worker,housekeeping\n");
+	    "  --roles LIST        comma-separated: api,worker,health,"
+	    "housekeeping\n");
 }
 
 int
