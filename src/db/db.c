@@ -77,6 +77,18 @@ db_begin(struct db *db)
 }
 
 int
+db_begin_read(struct db *db)
+{
+	int r = 0;
+
+	if (db->txn_depth == 0)
+		r = db->ops->begin_read(db);
+	if (r == 0)
+		db->txn_depth++;
+	return r;
+}
+
+int
 db_commit(struct db *db)
 {
 	if (db->txn_depth <= 0)

@@ -26,6 +26,7 @@ struct db_ops {
 	int (*query)(struct db *db, const char *sql, json_t *params,
 	    json_t **rows);
 	int (*begin)(struct db *db);	/* a write transaction */
+	int (*begin_read)(struct db *db);	/* a read snapshot */
 	int (*commit)(struct db *db);
 	int (*rollback)(struct db *db);
 	/* SQL true when JSON-array column `col` holds the bound value. */
@@ -53,6 +54,8 @@ int db_query_one(struct db *db, const char *sql, json_t *params,
 /* Nested begin/commit count; only the outermost reaches the backend. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
+/* A read-only snapshot: one set of locks for many queries. */
+int db_begin_read(struct db *db);
 int db_rollback(struct db *db);
 
 /* Migrations (migrate.c). */

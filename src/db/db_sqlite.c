@@ -279,6 +279,12 @@ sq_begin(struct db *db)
 }
 
 static int
+sq_begin_read(struct db *db)
+{
+	return sq_simple(db, "BEGIN");
+}
+
+static int
 sq_commit(struct db *db)
 {
 	return sq_simple(db, "COMMIT");
@@ -297,6 +303,7 @@ const struct db_ops db_sqlite_ops = {
 	.exec = sq_exec,
 	.query = sq_query,
 	.begin = sq_begin,
+	.begin_read = sq_begin_read,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.json_has_fmt = "EXISTS (SELECT 1 FROM json_each(%s) WHERE value = ?)",
