@@ -92,6 +92,9 @@ int api_bad_field(struct api_req *r, const char *field, json_t *value,
 /* ---- views (view.c) ---- */
 /* Adds the derived fields (reference lists and such) of an object. */
 int api_decorate(struct api_req *r, const struct resource *res, json_t *obj);
+/* The same for a page of objects, with one query per relation. */
+int api_decorate_many(struct api_req *r, const struct resource *res,
+    json_t *objs);
 /* The response form of an object (new reference), honouring fields=. */
 json_t *api_view(struct api_req *r, const struct resource *res, json_t *obj);
 /* Loads, checks visibility and decorates; 404 when absent or DELETED. */

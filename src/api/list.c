@@ -14,10 +14,34 @@
 #include "../common/config.h"
 #include "../common/errors.h"
 #include "../common/util.h"
+#include "../common/xalloc.h"
 
 static const char *const reserved[] = { "limit", "marker", "sort",
 	"sort_key", "sort_dir", "fields", "page_reverse", "tags", "tags-any",
 	"not-tags", "not-tags-any", NULL };
+
+/*
+ * Appends the non-empty comma-separated items of `s` to `out` as strings
+ * ("a,,b" gives "a", "b").
+ */
+static void
+split_commas(const char *s, json_t *out)
+{
+	const char *comma;
+	char *item;
+
+	for (; s; s = comma ? comma + 1 : NULL) {
+		size_t n;
+
+		comma = strchr(s, ',');
+		n = comma ? (size_t)(comma - s) : strlen(s);
+		if (n == 0)
+			continue;
+		item = xstrndup(s, n);
+		json_array_append_new(out, json_string(item));
+		free(item);
+	}
+}
 
 /* Appends the comma-separated items of every `key` parameter. */
 static json_t *
@@ -27,19 +51,19 @@ multi(struct api_req *r, const char *key)
 	json_t *out = NULL;
 
 	TAILQ_FOREACH(kv, &r->query, next) {
-		char *s, *tok, *save = NULL;
-
 		if (strcmp(kv->key, key) != 0)
 			continue;
 		if (out == NULL)
 			out = json_array();
-		s = strdup(kv->value);
-		for (tok = strtok_r(s, ",", &save); tok;
-		    tok = strtok_r(NULL, ",", &save))
-			json_array_append_new(out, json_string(tok));
-		free(s);
+		split_commas(kv->value, out);
 	}
 	return out;
+}
+
+static bool
+sort_dir_valid(const char *dir)
+{
+	return strcasecmp(dir, "asc") == 0 || strcasecmp(dir, "desc") == 0;
 }
 
 static int
@@ -48,63 +72,59 @@ parse_sort(struct api_req *r, json_t **out)
 	const char *sort = api_query(r, "sort");
 	const char *keys = api_query(r, "sort_key");
 	const char *dirs = api_query(r, "sort_dir");
-	json_t *list = json_array();
-	char *s, *tok, *save = NULL;
+	json_t *list = json_array(), *items = json_array(), *dlist = NULL;
+	json_t *v;
+	size_t i;
+	int e = 0;
 
 	if (sort) {
-		s = strdup(sort);
-		for (tok = strtok_r(s, ",", &save); tok;
-		    tok = strtok_r(NULL, ",", &save)) {
-			char *colon = strchr(tok, ':');
-			const char *dir = "asc";
+		/* sort=key1:dir1,key2 */
+		split_commas(sort, items);
+		json_array_foreach(items, i, v) {
+			const char *tok = json_string_value(v);
+			const char *colon = strchr(tok, ':');
+			const char *dir = colon ? colon + 1 : "asc";
+			char *key;
 
-			if (colon) {
-				*colon = '\0';
-				dir = colon + 1;
-			}
-			if (strcasecmp(dir, "asc") != 0 &&
-			    strcasecmp(dir, "desc") != 0) {
-				free(s);
-				json_decref(list);
-				return api_fail(r, OCTA_EINVAL, "Supplied sort "
+			if (!sort_dir_valid(dir)) {
+				e = api_fail(r, OCTA_EINVAL, "Supplied sort "
 				    "direction '%s' is not valid.", dir);
+				goto out;
 			}
-			json_array_append_new(list, json_pack("[ss]", tok,
+			key = colon ? xstrndup(tok, (size_t)(colon - tok)) :
+			    xstrdup(tok);
+			json_array_append_new(list, json_pack("[ss]", key,
 			    dir));
+			free(key);
 		}
-		free(s);
 	} else if (keys) {
-		json_t *d = json_array();
-		size_t i;
-
-		if (dirs) {
-			s = strdup(dirs);
-			for (tok = strtok_r(s, ",", &save); tok;
-			    tok = strtok_r(NULL, ",", &save)) {
-				if (strcasecmp(tok, "asc") != 0 &&
-				    strcasecmp(tok, "desc") != 0) {
-					free(s);
-					json_decref(d);
-					json_decref(list);
-					return api_fail(r, OCTA_EINVAL,
-					    "Supplied sort direction '%s' is "
-					    "not valid.", tok);
-				}
-				json_array_append_new(d, json_string(tok));
+		/* sort_key=k1,k2&sort_dir=d1,d2 (missing directions: asc) */
+		dlist = json_array();
+		if (dirs)
+			split_commas(dirs, dlist);
+		json_array_foreach(dlist, i, v) {
+			if (!sort_dir_valid(json_string_value(v))) {
+				e = api_fail(r, OCTA_EINVAL, "Supplied sort "
+				    "direction '%s' is not valid.",
+				    json_string_value(v));
+				goto out;
 			}
-			free(s);
 		}
-		save = NULL;
-		s = strdup(keys);
-		for (i = 0, tok = strtok_r(s, ",", &save); tok;
-		    tok = strtok_r(NULL, ",", &save), i++) {
-			json_t *dir = json_array_get(d, i);
+		split_commas(keys, items);
+		json_array_foreach(items, i, v) {
+			json_t *dir = json_array_get(dlist, i);
 
-			json_array_append_new(list, json_pack("[ss]", tok,
+			json_array_append_new(list, json_pack("[ss]",
+			    json_string_value(v),
 			    dir ? json_string_value(dir) : "asc"));
 		}
-		free(s);
-		json_decref(d);
+	}
+out:
+	json_decref(items);
+	json_decref(dlist);
+	if (e < 0) {
+		json_decref(list);
+		return e;
 	}
 	*out = list;
 	return 0;
@@ -245,10 +265,9 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 		goto out;
 	}
 	out = json_array();
-	json_array_foreach(rows, i, obj) {
-		api_decorate(r, res, obj);
+	api_decorate_many(r, res, rows);
+	json_array_foreach(rows, i, obj)
 		json_array_append_new(out, api_view(r, res, obj));
-	}
 	links = json_array();
 	if (json_array_size(rows) > 0) {
 		const char *first = json_string_value(json_object_get(

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "../common/buf.h"
 #include "../common/errors.h"
 
 /* [{"id": ...}] of the rows that `sql` selects (one bound id). */
@@ -83,10 +84,107 @@ api_decorate(struct api_req *r, const struct resource *res, json_t *obj)
 		    "l7rule WHERE l7policy_id = ? ORDER BY created_at, id",
 		    id));
 		break;
+	case RES_QUOTA:
+		/* Octavia lists both spellings of these two. */
+		json_object_set(obj, "loadbalancer",
+		    json_object_get(obj, "load_balancer"));
+		json_object_set(obj, "healthmonitor",
+		    json_object_get(obj, "health_monitor"));
+		break;
 	default:
 		break;
 	}
 	return 0;
+}
+
+/*
+ * For a page of objects: {parent id: [{"id": child}, ...]} of the rows of
+ * `table` whose `key` column names one of the page's ids.
+ */
+static json_t *
+group_refs(struct api_req *r, const char *table, const char *key,
+    const char *order, json_t *objs)
+{
+	json_t *params = json_array(), *rows, *row, *o, *out = json_object();
+	struct buf sql;
+	size_t i;
+
+	buf_init(&sql, 1 << 20);
+	buf_printf(&sql, "SELECT id, %s AS k FROM %s WHERE %s IN (", key,
+	    table, key);
+	json_array_foreach(objs, i, o) {
+		buf_adds(&sql, i ? ", ?" : "?");
+		json_array_append(params, json_object_get(o, "id"));
+	}
+	buf_printf(&sql, ") ORDER BY %s", order);
+	if (db_query(r->db, buf_str(&sql), params, &rows) == 0) {
+		json_array_foreach(rows, i, row) {
+			const char *k = json_string_value(json_object_get(row,
+			    "k"));
+			json_t *list;
+
+			if (k == NULL)
+				continue;
+			if ((list = json_object_get(out, k)) == NULL) {
+				list = json_array();
+				json_object_set_new(out, k, list);
+			}
+			json_array_append_new(list, json_pack("{sO}", "id",
+			    json_object_get(row, "id")));
+		}
+		json_decref(rows);
+	}
+	buf_free(&sql);
+	return out;
+}
+
+static void
+set_group(json_t *objs, const char *field, json_t *groups)
+{
+	json_t *o, *list;
+	size_t i;
+
+	json_array_foreach(objs, i, o) {
+		list = json_object_get(groups, json_string_value(
+		    json_object_get(o, "id")));
+		json_object_set_new(o, field, list ? json_incref(list) :
+		    json_array());
+	}
+	json_decref(groups);
+}
+
+int
+api_decorate_many(struct api_req *r, const struct resource *res,
+    json_t *objs)
+{
+	json_t *o;
+	size_t i;
+
+	if (json_array_size(objs) == 0)
+		return 0;
+	switch (res->kind) {
+	case RES_LOADBALANCER:
+		set_group(objs, "listeners", group_refs(r, "listener",
+		    "load_balancer_id", "created_at, id", objs));
+		set_group(objs, "pools", group_refs(r, "pool",
+		    "load_balancer_id", "created_at, id", objs));
+		return 0;
+	case RES_LISTENER:
+		set_group(objs, "l7policies", group_refs(r, "l7policy",
+		    "listener_id", "position", objs));
+		json_array_foreach(objs, i, o)
+			json_object_set_new(o, "loadbalancers",
+			    one_ref(json_object_get(o, "loadbalancer_id")));
+		return 0;
+	case RES_L7POLICY:
+		set_group(objs, "rules", group_refs(r, "l7rule",
+		    "l7policy_id", "created_at, id", objs));
+		return 0;
+	default:
+		json_array_foreach(objs, i, o)
+			api_decorate(r, res, o);
+		return 0;
+	}
 }
 
 static bool
@@ -145,7 +243,7 @@ api_view(struct api_req *r, const struct resource *res, json_t *obj)
 		}
 		json_object_set_new(out, f->name, v);
 		if (strcmp(f->name, "project_id") == 0 &&
-		    res->kind != RES_QUOTA && wanted(r, "tenant_id", &any))
+		    wanted(r, "tenant_id", &any))
 			json_object_set(out, "tenant_id",
 			    json_object_get(out, "project_id"));
 	}
