@@ -79,6 +79,15 @@ api_require_active(struct api_req *r, const struct resource *res,
 }
 
 int
+api_require_admin(struct api_req *r)
+{
+	if (r->auth.is_admin)
+		return 0;
+	return api_fail(r, OCTA_EFORBIDDEN, "Policy does not allow this "
+	    "request to be performed.");
+}
+
+int
 api_quota(struct api_req *r, const char *project_id, int q, int n)
 {
 	int e;

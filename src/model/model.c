@@ -292,11 +292,14 @@ static const struct field azprofile_fields[] = {
 
 #define QUOTA_FIELD(n)                                                  \
 	{ n, FT_INT, F_R | F_U | F_S, -1, 2000000000LL }
+/* loadbalancer / healthmonitor: the list's second spelling (view.c). */
 static const struct field quota_fields[] = {
 	{ "project_id", FT_STRING, F_R | F_S, 0, 36 },
+	{ "loadbalancer", FT_INT, F_R | F_NOSORT },
 	QUOTA_FIELD("load_balancer"), QUOTA_FIELD("listener"),
-	QUOTA_FIELD("pool"), QUOTA_FIELD("health_monitor"),
-	QUOTA_FIELD("member"), QUOTA_FIELD("l7policy"),
+	QUOTA_FIELD("member"), QUOTA_FIELD("pool"),
+	{ "healthmonitor", FT_INT, F_R | F_NOSORT },
+	QUOTA_FIELD("health_monitor"), QUOTA_FIELD("l7policy"),
 	QUOTA_FIELD("l7rule"),
 };
 

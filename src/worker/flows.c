@@ -60,7 +60,7 @@ create_amphora(struct flow_ctx *ctx, json_t *lb, const char *role,
 	time_now_iso(now);
 	time_iso(time_now() + 2592000, exp);
 	amp = json_pack("{ss ss ss ss* ss ss si sb}", "id", id,
-	    "load_balancer_id", ctx->lb_id, "status", "PENDING_CREATE",
+	    "loadbalancer_id", ctx->lb_id, "status", "PENDING_CREATE",
 	    "role", role, "created_at", now, "cert_expiration", exp,
 	    "vrrp_id", 1, "cert_busy", 0);
 	if (priority)
