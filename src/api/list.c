@@ -66,6 +66,37 @@ sort_dir_valid(const char *dir)
 	return strcasecmp(dir, "asc") == 0 || strcasecmp(dir, "desc") == 0;
 }
 
+/*
+ * Octavia also takes its data model's names as filters (openstacksdk
+ * sends load_balancer_id, for one); they mean the API field.
+ */
+static const char *
+filter_name(const struct resource *res, const char *key)
+{
+	static const struct {
+		const char *model;
+		const char *api;
+	} alias[] = {
+		{ "load_balancer_id", "loadbalancer_id" },
+		{ "enabled", "admin_state_up" },
+		{ "ip_address", "address" },
+		{ "rise_threshold", "max_retries" },
+		{ "fall_threshold", "max_retries_down" },
+	};
+	size_t i;
+
+	if (model_field(res, key))
+		return key;
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(key, alias[i].model) == 0 &&
+		    model_field(res, alias[i].api))
+			return alias[i].api;
+	if (strcmp(key, "tls_certificate_id") == 0)
+		return res->kind == RES_LISTENER ? "default_tls_container_ref" :
+		    "tls_container_ref";
+	return key;
+}
+
 static int
 parse_sort(struct api_req *r, json_t **out)
 {
@@ -178,7 +209,7 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 	struct repo_list_query q;
 	struct evkeyval *kv;
 	const char *limit_s = api_query(r, "limit");
-	const char *msg = NULL;
+	const char *msg = NULL, *key;
 	json_t *rows = NULL, *out, *links, *obj;
 	struct buf w;
 	long long limit = -1, maxl = max_limit();
@@ -215,6 +246,15 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 	    strcmp(api_query(r, "page_reverse"), "True") == 0;
 	if ((e = parse_sort(r, &q.sort)) < 0)
 		goto out;
+	json_array_foreach(q.sort, i, obj) {
+		const char *k = json_string_value(json_array_get(obj, 0));
+
+		if (!repo_sortable(res, k)) {
+			e = api_fail(r, OCTA_EINVAL, "Supplied sort key '%s' is "
+			    "not valid.", k);
+			goto out;
+		}
+	}
 	q.tags_all = multi(r, "tags");
 	q.tags_any = multi(r, "tags-any");
 	q.not_tags_all = multi(r, "not-tags");
@@ -234,12 +274,13 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 			    json_string(kv->value));
 			continue;
 		}
-		if (json_object_get(q.filters, kv->key)) {
+		key = filter_name(res, kv->key);
+		if (json_object_get(q.filters, key)) {
 			e = api_fail(r, OCTA_EINVAL, "One or more arguments are "
 			    "either duplicate or invalid");
 			goto out;
 		}
-		json_object_set_new(q.filters, kv->key,
+		json_object_set_new(q.filters, key,
 		    json_string(kv->value));
 	}
 	if (!r->auth.is_admin && model_field(res, "project_id") &&

@@ -230,6 +230,16 @@ repo_delete(struct db *db, const struct resource *res, const char *key)
 
 /* ---- lists ---- */
 
+static bool sortable(const struct field *f);
+
+bool
+repo_sortable(const struct resource *res, const char *name)
+{
+	const struct field *f = model_field(res, name);
+
+	return f && sortable(f);
+}
+
 static bool
 sortable(const struct field *f)
 {

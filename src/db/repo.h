@@ -44,6 +44,9 @@ struct repo_list_query {
 	json_t *where_params;	/* borrowed */
 };
 
+/* True if `name` may be a sort key or filter of `res`. */
+bool repo_sortable(const struct resource *res, const char *name);
+
 /*
  * Runs a list query.  Errors are -OCTA_EINVAL with *msg set to Octavia's
  * message (bad sort key, bad marker, unknown filter).
