@@ -43,9 +43,7 @@
 	    "Provider used when a load balancer names none.")                  \
 	X(api_settings, enabled_provider_drivers, STR,                         \
 	    "amphora:The Octavia Amphora driver.,"                             \
-	    "octavia:Deprecated alias of the Octavia Amphora driver.,"         \
-	    "amphorav2:The Octavia Amphora driver that uses taskflow "          \
-	    "jobboard persistence.",                                            \
+	    "octavia:Deprecated alias of the Octavia Amphora driver.",         \
 	    "Providers offered, as name:description pairs.")                  \
 	X(api_settings, allow_tls_terminated_listeners, BOOL, "true",          \
 	    "Allow TERMINATED_HTTPS listeners.")                               \
