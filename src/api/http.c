@@ -25,6 +25,7 @@
 #include "../common/xalloc.h"
 
 #define API_MAX_BODY 114688
+#define API_MAX_READ (4 * 1024 * 1024)
 
 static struct db *api_db;
 
@@ -312,7 +313,7 @@ handle(struct evhttp_request *ev, void *arg)
 		err = api_fail(&r, OCTA_EINVAL, "Malformed query string.");
 		goto out;
 	}
-	if (!accept_ok(ev)) {
+	if (strcmp(r.path, "/healthcheck") != 0 && !accept_ok(ev)) {
 		api_reply(&r, 406, json_pack("{s[{si ss ss ss}]}", "errors",
 		    "status", 406, "title", "Not Acceptable", "detail",
 		    "Only content type application/json is accepted.",
@@ -330,6 +331,13 @@ handle(struct evhttp_request *ev, void *arg)
 		goto out;
 	}
 	in = evhttp_request_get_input_buffer(ev);
+	if (evbuffer_get_length(in) > API_MAX_BODY) {
+		/* oslo's max_request_body_size; libevent itself only cuts
+		 * off far larger bodies (API_MAX_READ). */
+		err = api_fail(&r, OCTA_ETOOLARGE, "Request is too large. "
+		    "Larger than max_request_body_size (%d).", API_MAX_BODY);
+		goto out;
+	}
 	if (evbuffer_get_length(in) > 0 &&
 	    (r.method == M_POST || r.method == M_PUT)) {
 		json_error_t je;
@@ -388,7 +396,7 @@ api_main(void)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(http, API_MAX_BODY);
+	evhttp_set_max_body_size(http, API_MAX_READ);
 	evhttp_set_timeout(http, 60);
 	evhttp_set_gencb(http, handle, NULL);
 	bound = evhttp_bind_socket_with_handle(http, cfg.api_settings_bind_host,

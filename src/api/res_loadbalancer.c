@@ -110,6 +110,20 @@ lb_post(struct api_req *r)
 		return e;
 	if ((e = api_validate(r, LB, in, OP_GRAPH, &lb)) < 0)
 		return e;
+	{
+		const char *const lists[] = { "listeners", "pools" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			json_t *v = json_object_get(lb, lists[i]);
+
+			if (v && !json_is_array(v) && !json_is_null(v)) {
+				e = api_bad_field(r, lists[i], v, "Value should "
+				    "be a list");
+				goto out;
+			}
+		}
+	}
 	if ((e = api_txn_begin(r)) < 0)
 		goto out;
 	if ((e = api_lb_prepare(r, lb)) < 0)
@@ -223,8 +237,8 @@ lb_delete(struct api_req *r)
 	    "load_balancer_id = ?1", json_pack("[s]", r->args[0]),
 	    &row) == 0)) {
 		json_decref(row);
-		return api_fail(r, OCTA_EINVAL, "Cannot delete Load Balancer "
-		    "%s - it has children", r->args[0]);
+		return api_fail(r, OCTA_EINVAL, "Validation failure: Cannot "
+		    "delete Load Balancer %s - it has children", r->args[0]);
 	}
 	e = svc_lb_lock(r->db, r->args[0], PROV_PENDING_DELETE, true, st,
 	    sizeof(st));

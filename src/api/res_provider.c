@@ -47,6 +47,27 @@ api_provider_enabled(const char *name)
 	return found;
 }
 
+/* The item with only the fields= the query names (all without any). */
+static json_t *
+selected(struct api_req *r, json_t *item)
+{
+	struct evkeyval *kv;
+	json_t *out = NULL;
+	const char *k;
+	json_t *v;
+
+	TAILQ_FOREACH(kv, &r->query, next) {
+		if (strcmp(kv->key, "fields") != 0)
+			continue;
+		if (out == NULL)
+			out = json_object();
+		json_object_foreach(item, k, v)
+			if (strcmp(k, kv->value) == 0)
+				json_object_set(out, k, v);
+	}
+	return out ? out : json_incref(item);
+}
+
 /* Keeps the items whose name/description equal the query's. */
 static json_t *
 filtered(struct api_req *r, json_t *list)
@@ -63,7 +84,7 @@ filtered(struct api_req *r, json_t *list)
 		if (desc && strcmp(desc, json_string_value(json_object_get(p,
 		    "description"))) != 0)
 			continue;
-		json_array_append(out, p);
+		json_array_append_new(out, selected(r, p));
 	}
 	json_decref(list);
 	return out;

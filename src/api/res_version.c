@@ -78,9 +78,17 @@ get_v2(struct api_req *r)
 	return 0;
 }
 
+/*
+ * oslo.middleware's healthcheck: 200 or 503, text by default, JSON or HTML
+ * when the Accept header asks for them.  The check is that the database
+ * answers.
+ */
 static int
 get_healthcheck(struct api_req *r)
 {
+	const char *accept = evhttp_find_header(
+	    evhttp_request_get_input_headers(r->ev), "Accept");
+	const char *reason;
 	struct evbuffer *out;
 	json_t *row;
 	int ok;
@@ -91,11 +99,21 @@ get_healthcheck(struct api_req *r)
 	ok = db_query_one(r->db, "SELECT 1 AS ok", NULL, &row) == 0;
 	if (ok)
 		json_decref(row);
+	reason = ok ? "OK" : "The Octavia database is unavailable.";
+	if (accept && strstr(accept, "application/json")) {
+		api_reply(r, ok ? 200 : 503, json_pack("{sb s[s]}", "detailed",
+		    0, "reasons", reason));
+		return 0;
+	}
 	out = evbuffer_new();
-	evbuffer_add_printf(out, "%s", ok ? "OK" :
-	    "The Octavia database is unavailable.");
+	if (accept && strstr(accept, "text/html"))
+		evbuffer_add_printf(out, "<HTML><BODY><P>%s</P></BODY></HTML>",
+		    reason);
+	else
+		evbuffer_add_printf(out, "%s", reason);
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev),
-	    "Content-Type", "text/plain; charset=UTF-8");
+	    "Content-Type", accept && strstr(accept, "text/html") ?
+	    "text/html; charset=UTF-8" : "text/plain; charset=UTF-8");
 	r->status = ok ? 200 : 503;
 	evhttp_send_reply(r->ev, r->status, NULL, out);
 	evbuffer_free(out);
