@@ -1,6 +1,7 @@
 /*
- * http.c - the API role: a libevent HTTP server on one event loop with one
- * database connection.  It normalises the path (the /v2, /v2.0, /lbaas
+ * http.c - the API role: libevent HTTP servers, one event loop and one
+ * database connection per thread ([api_settings] api_threads, default one
+ * per CPU), all accepting on one listening socket.  It normalises the path (the /v2, /v2.0, /lbaas
  * prefixes and a .json suffix), finds the route, parses the JSON body,
  * establishes the caller's identity and runs the handler.  A handler
  * either replies itself or returns a negative error that becomes Octavia's
@@ -12,7 +13,9 @@
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,7 +30,8 @@
 #define API_MAX_BODY 114688
 #define API_MAX_READ (4 * 1024 * 1024)
 
-static struct db *api_db;
+/* Each API thread has its own loop and database connection. */
+static __thread struct db *api_db;
 
 static const struct api_route *const route_tables[] = {
 	api_routes_version, api_routes_loadbalancer, api_routes_listener,
@@ -377,44 +381,81 @@ out:
 	free(decoded);
 }
 
-void
-api_main(void)
+/* One event loop with its own HTTP server and database connection. */
+static struct evhttp *
+api_loop_new(struct event_base **basep)
 {
-	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
+	struct event_base *base = event_base_new();
+	struct evhttp *http = base ? evhttp_new(base) : NULL;
 	char *url = config_db_url();
-	int one;
 
+	if (http == NULL)
+		fatal("api: libevent setup failed");
 	if (db_open(url, &api_db) < 0)
 		fatal("api cannot open database");
 	free(url);
-	base = event_base_new();
-	http = evhttp_new(base);
-	if (base == NULL || http == NULL)
-		fatal("api: libevent setup failed");
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(http, API_MAX_READ);
 	evhttp_set_timeout(http, 60);
 	evhttp_set_gencb(http, handle, NULL);
+	*basep = base;
+	return http;
+}
+
+static void *
+api_thread(void *arg)
+{
+	int fd = *(int *)arg;
+	struct event_base *base;
+	struct evhttp *http = api_loop_new(&base);
+
+	if (evhttp_accept_socket(http, fd) != 0)
+		fatal("api thread cannot accept on the listening socket");
+	event_base_dispatch(base);
+	fatal("api event loop ended");
+	return NULL;
+}
+
+void
+api_main(void)
+{
+	static int fd;
+	struct event_base *base;
+	struct evhttp *http = api_loop_new(&base);
+	struct evhttp_bound_socket *bound;
+	long long i, n = cfg.api_settings_api_threads;
+	int one;
+
 	bound = evhttp_bind_socket_with_handle(http, cfg.api_settings_bind_host,
 	    (ev_uint16_t)cfg.api_settings_bind_port);
 	if (bound == NULL)
 		fatal("api cannot bind %s:%lld", cfg.api_settings_bind_host,
 		    cfg.api_settings_bind_port);
+	fd = evhttp_bound_socket_get_fd(bound);
 	/*
 	 * Replies are written in pieces; without TCP_NODELAY the last piece
 	 * waits for the client's delayed ACK (40 ms).  Accepted sockets
 	 * inherit the option from the listening one.
 	 */
 	one = 1;
-	setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY,
-	    &one, sizeof(one));
-	log_info("api listening on %s:%lld auth=%s",
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	/* More loops accept on the same socket, each on its own thread. */
+	for (i = 1; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, api_thread, &fd) != 0)
+			fatal("api: cannot start thread");
+		pthread_detach(t);
+	}
+	log_info("api listening on %s:%lld auth=%s threads=%lld",
 	    cfg.api_settings_bind_host, cfg.api_settings_bind_port,
-	    cfg.api_settings_auth_strategy);
+	    cfg.api_settings_auth_strategy, n);
 	event_base_dispatch(base);
 	fatal("api event loop ended");
 }

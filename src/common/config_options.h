@@ -31,6 +31,8 @@
 	    "How often an idle worker looks for new jobs.")                    \
 	X(api_settings, bind_host, STR, "127.0.0.1", "API listen address.")    \
 	X(api_settings, bind_port, INT, "9876", "API listen port.")            \
+	X(api_settings, api_threads, INT, "0",                                 \
+	    "API event loops (threads); 0: one per CPU.")                     \
 	X(api_settings, auth_strategy, STR, "noauth",                          \
 	    "noauth (every caller is admin) or keystone.")                     \
 	X(api_settings, api_base_uri, STR, "",                                 \

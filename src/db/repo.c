@@ -60,8 +60,15 @@ from_col(const struct field *f, json_t *v)
 	if (f->type == FT_FLOAT && json_is_integer(v))
 		return json_real((double)json_integer_value(v));
 	if (is_text_json(f) && json_is_string(v)) {
-		json_t *p = json_loads(json_string_value(v), JSON_DECODE_ANY,
-		    NULL);
+		const char *t = json_string_value(v);
+		json_t *p;
+
+		/* Most lists and maps are empty: skip the parser for them. */
+		if (strcmp(t, "[]") == 0)
+			return json_array();
+		if (strcmp(t, "{}") == 0)
+			return json_object();
+		p = json_loads(t, JSON_DECODE_ANY, NULL);
 
 		return p ? p : json_null();
 	}
