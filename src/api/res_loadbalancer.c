@@ -69,10 +69,33 @@ out:
 int
 api_lb_prepare(struct api_req *r, json_t *lb)
 {
+	char msg[512];
 	const char *prov;
 	const char *project;
+	char pbuf[256];
 	int e;
 
+	/*
+	 * Octavia: the body's project_id, else the caller's, then the rule
+	 * on it, so only callers allowed on another project (admins) may
+	 * create there.
+	 */
+	project = json_string_value(json_object_get(lb, "project_id"));
+	if (project == NULL || *project == '\0')
+		project = r->auth.project_id[0] ? r->auth.project_id : NULL;
+	if (project == NULL &&
+	    strcmp(cfg.api_settings_auth_strategy, "noauth") != 0)
+		return api_fail(r, OCTA_EINVAL, "Validation failure: Missing "
+		    "project ID in request where one is required. An "
+		    "administrator should check the keystone settings in the "
+		    "Octavia configuration.");
+	if ((e = api_authorize(r, project)) < 0)
+		return e;
+	if (project) {
+		/* api_new_row() replaces the body's string */
+		snprintf(pbuf, sizeof(pbuf), "%s", project);
+		project = pbuf;
+	}
 	if (!json_is_string(json_object_get(lb, "vip_port_id")) &&
 	    !json_is_string(json_object_get(lb, "vip_network_id")) &&
 	    !json_is_string(json_object_get(lb, "vip_subnet_id")))
@@ -89,14 +112,12 @@ api_lb_prepare(struct api_req *r, json_t *lb)
 		    prov);
 	if ((e = check_flavor_az(r, lb)) < 0)
 		return e;
-	project = json_string_value(json_object_get(lb, "project_id"));
-	if (project == NULL || !r->auth.is_admin)
-		project = r->auth.project_id;
 	api_new_row(r, LB, lb, project);
 	if ((e = api_quota(r, project, Q_LOADBALANCER, 1)) < 0)
 		return e;
-	if ((e = svc_vip_allocate(r->db, lb)) < 0)
-		return api_fail(r, e, "VIP allocation failed.");
+	if ((e = svc_vip_allocate(r->db, lb, msg, sizeof(msg))) < 0)
+		return api_fail(r, e, "%s", msg[0] ? msg :
+		    "VIP allocation failed.");
 	return 0;
 }
 
@@ -427,14 +448,23 @@ lb_status(struct api_req *r)
 }
 
 const struct api_route api_routes_loadbalancer[] = {
-	{ M_GET, "/loadbalancers", lb_get_all },
-	{ M_POST, "/loadbalancers", lb_post },
-	{ M_GET, "/loadbalancers/{}", lb_get_one },
-	{ M_PUT, "/loadbalancers/{}", lb_put },
-	{ M_DELETE, "/loadbalancers/{}", lb_delete },
-	{ M_GET, "/loadbalancers/{}/stats", lb_stats },
-	{ M_GET, "/loadbalancers/{}/status", lb_status },
-	{ M_GET, "/loadbalancers/{}/statuses", lb_status },
-	{ M_PUT, "/loadbalancers/{}/failover", lb_failover },
-	{ 0, NULL, NULL },
+	{ M_GET, "/loadbalancers", lb_get_all,
+	    "os_load-balancer_api:loadbalancer:get_all" },
+	{ M_POST, "/loadbalancers", lb_post,
+	    "os_load-balancer_api:loadbalancer:post" },
+	{ M_GET, "/loadbalancers/{}", lb_get_one,
+	    "os_load-balancer_api:loadbalancer:get_one" },
+	{ M_PUT, "/loadbalancers/{}", lb_put,
+	    "os_load-balancer_api:loadbalancer:put" },
+	{ M_DELETE, "/loadbalancers/{}", lb_delete,
+	    "os_load-balancer_api:loadbalancer:delete" },
+	{ M_GET, "/loadbalancers/{}/stats", lb_stats,
+	    "os_load-balancer_api:loadbalancer:get_stats" },
+	{ M_GET, "/loadbalancers/{}/status", lb_status,
+	    "os_load-balancer_api:loadbalancer:get_status" },
+	{ M_GET, "/loadbalancers/{}/statuses", lb_status,
+	    "os_load-balancer_api:loadbalancer:get_status" },
+	{ M_PUT, "/loadbalancers/{}/failover", lb_failover,
+	    "os_load-balancer_api:loadbalancer:put_failover" },
+	{ 0, NULL, NULL, NULL },
 };

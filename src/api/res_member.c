@@ -129,10 +129,14 @@ static int
 member_head(struct api_req *r, json_t *pool, json_t *m)
 {
 	bool sriov = json_is_true(json_object_get(m, "request_sriov"));
+	char msg[256];
 	int e;
 
 	if ((e = check_reserved(r, sget(m, "address"))) < 0)
 		return e;
+	if ((e = svc_member_subnet_check(r->db, sget(m, "subnet_id"), msg,
+	    sizeof(msg))) < 0)
+		return api_fail(r, e, "%s", msg);
 	if (sriov && !sriov_allowed(r, sget(pool, "loadbalancer_id")))
 		return api_fail(r, OCTA_EINVAL, "The load balancer flavor does "
 		    "not allow SR-IOV member ports.");
@@ -584,11 +588,17 @@ out:
 }
 
 const struct api_route api_routes_member[] = {
-	{ M_GET, "/pools/{}/members", member_get_all },
-	{ M_POST, "/pools/{}/members", member_post },
-	{ M_PUT, "/pools/{}/members", members_batch },
-	{ M_GET, "/pools/{}/members/{}", member_get_one },
-	{ M_PUT, "/pools/{}/members/{}", member_put },
-	{ M_DELETE, "/pools/{}/members/{}", member_delete },
-	{ 0, NULL, NULL },
+	{ M_GET, "/pools/{}/members", member_get_all,
+	    "os_load-balancer_api:member:get_all" },
+	{ M_POST, "/pools/{}/members", member_post,
+	    "os_load-balancer_api:member:post" },
+	{ M_PUT, "/pools/{}/members", members_batch,
+	    "os_load-balancer_api:member:put" },
+	{ M_GET, "/pools/{}/members/{}", member_get_one,
+	    "os_load-balancer_api:member:get_one" },
+	{ M_PUT, "/pools/{}/members/{}", member_put,
+	    "os_load-balancer_api:member:put" },
+	{ M_DELETE, "/pools/{}/members/{}", member_delete,
+	    "os_load-balancer_api:member:delete" },
+	{ 0, NULL, NULL, NULL },
 };

@@ -162,7 +162,33 @@ static const char *const migration_1[] = {
 	NULL
 };
 
-static const char *const *const migrations[] = { migration_1 };
+/*
+ * Version 2: the local network world (docs/local-world.md): networks,
+ * subnets and ports that the network_local_driver plays Neutron with.
+ * A port holds one address; UNIQUE (subnet_id, ip_address) is what keeps
+ * two units allocating at once from handing out the same address.
+ */
+static const char *const migration_2[] = {
+	"CREATE TABLE network (id VARCHAR(36) PRIMARY KEY, "
+	"name VARCHAR(255) NOT NULL UNIQUE, bridge VARCHAR(16) NOT NULL, "
+	"created_at VARCHAR(20))",
+	"CREATE TABLE subnet (id VARCHAR(36) PRIMARY KEY, "
+	"network_id VARCHAR(36) NOT NULL, name VARCHAR(255), "
+	"cidr VARCHAR(64) NOT NULL, ip_version INTEGER NOT NULL, "
+	"gateway_ip VARCHAR(64), created_at VARCHAR(20))",
+	"CREATE INDEX subnet_network ON subnet (network_id)",
+	"CREATE TABLE port (id VARCHAR(36) PRIMARY KEY, "
+	"network_id VARCHAR(36) NOT NULL, subnet_id VARCHAR(36) NOT NULL, "
+	"ip_address VARCHAR(64) NOT NULL, mac_address VARCHAR(17) NOT NULL, "
+	"device_owner VARCHAR(255), device_id VARCHAR(255), "
+	"name VARCHAR(255), created_at VARCHAR(20), "
+	"UNIQUE (subnet_id, ip_address))",
+	"CREATE INDEX port_device ON port (device_id)",
+	"CREATE INDEX port_network ON port (network_id)",
+	NULL
+};
+
+static const char *const *const migrations[] = { migration_1, migration_2 };
 
 int
 db_schema_latest(void)

@@ -6,11 +6,11 @@
 #include "../common/log.h"
 
 static const struct compute_driver *const computes[] = {
-	&compute_noop_driver };
+	&compute_noop_driver, &compute_netns_driver };
 static const struct network_driver *const networks[] = {
-	&network_noop_driver };
+	&network_noop_driver, &network_local_driver };
 static const struct amphora_driver *const amphorae[] = {
-	&amphora_noop_driver };
+	&amphora_noop_driver, &amphora_haproxy_rest_driver };
 
 #define FIND(table, want, out)                                          \
 	do {                                                            \

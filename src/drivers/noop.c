@@ -90,10 +90,21 @@ noop_plug_vip(json_t *lb, json_t *amp)
 }
 
 static int
-noop_exists(const char *id)
+noop_lb_amp(json_t *lb, json_t *amp)
 {
-	(void)id;
-	return 1;
+	(void)lb;
+	(void)amp;
+	return 0;
+}
+
+static int
+noop_plug_member(json_t *lb, json_t *amp, json_t *port)
+{
+	(void)lb;
+	(void)amp;
+	if (!json_is_string(json_object_get(port, "interface")))
+		json_object_set_new(port, "interface", json_string("eth2"));
+	return 0;
 }
 
 static int
@@ -112,15 +123,21 @@ const struct compute_driver compute_noop_driver = {
 
 const struct network_driver network_noop_driver = {
 	.name = "network_noop_driver",
+	.create_network = noop_ok,
+	.delete_network = noop_ok,
 	.allocate_vip = noop_allocate_vip,
 	.deallocate_vip = noop_ok,
 	.plug_vip = noop_plug_vip,
-	.subnet_exists = noop_exists,
-	.network_exists = noop_exists,
+	.unplug_vip = noop_lb_amp,
+	.plug_member_network = noop_plug_member,
+	.unplug_member_network = noop_lb_amp,
 };
 
 const struct amphora_driver amphora_noop_driver = {
 	.name = "amphora_noop_driver",
 	.update_config = noop_config,
 	.delete_config = noop_config,
+	.wait_ready = noop_ok,
+	.plug_vip = noop_config,
+	.plug_network = noop_config,
 };

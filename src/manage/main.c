@@ -3,6 +3,8 @@
  *   db upgrade | db status     schema migrations
  *   config defaults            every option with its default
  *   certs init [--force]       the two CAs and the client certificate
+ *   secret ...                 TLS containers and secrets (secret_cmd.c)
+ *   network|subnet|amphora-netns ...  local networks (network_cmd.c)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 #include "../common/log.h"
 #include "../db/db.h"
 #include "../drivers/cert/local_ca.h"
+#include "network_cmd.h"
+#include "secret_cmd.h"
 
 static void
 usage(FILE *f)
@@ -24,7 +28,14 @@ usage(FILE *f)
 	    "  db status         show the schema version\n"
 	    "  config defaults   print every option with its default\n"
 	    "  certs init [--force]  create the amphora CA, the controller CA\n"
-	    "                    and the controller's client certificate\n");
+	    "                    and the controller's client certificate\n"
+	    "  secret create|list|show|delete  TLS certificate containers and\n"
+	    "                    CA/CRL secrets (octa-manage secret for more)\n"
+	    "  network create|list|show|delete|setup-mgmt  local networks\n"
+	    "  subnet create|list    their subnets (octa-manage network for "
+	    "more)\n"
+	    "  amphora-netns create|delete ID  build/destroy one amphora "
+	    "namespace (debugging)\n");
 }
 
 /* The certificate directory: [certificates] cert_dir or state_dir/certs. */
@@ -122,6 +133,10 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[0], "certs") == 0 &&
 	    strcmp(argv[1], "init") == 0)
 		return certs_init(argc == 3 && strcmp(argv[2], "--force") == 0);
+	if (argc >= 1 && strcmp(argv[0], "secret") == 0)
+		return manage_secret(argc - 1, argv + 1);
+	if (argc >= 1 && manage_network_handles(argv[0]))
+		return manage_network(argc, argv);
 	usage(stderr);
 	return 2;
 }
