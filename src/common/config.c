@@ -144,3 +144,12 @@ config_db_url(void)
 	snprintf(s, n, "sqlite:///%s/octa.db", cfg.octa_state_dir);
 	return s;
 }
+
+void
+config_cert_dir(char *out, size_t len)
+{
+	if (cfg.certificates_cert_dir && cfg.certificates_cert_dir[0])
+		snprintf(out, len, "%s", cfg.certificates_cert_dir);
+	else
+		snprintf(out, len, "%s/certs", cfg.octa_state_dir);
+}

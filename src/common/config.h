@@ -32,5 +32,12 @@ void config_free(void);
 void config_print_defaults(FILE *out);
 /* The database URL, with the state_dir default filled in (caller frees). */
 char *config_db_url(void);
+/*
+ * Where the CAs and the controller's certificate live: [certificates]
+ * cert_dir, else <state_dir>/certs.  octa-manage certs init writes there;
+ * the worker issues amphora certificates and the amphora client
+ * authenticates from there.
+ */
+void config_cert_dir(char *out, size_t len);
 
 #endif

@@ -2,9 +2,17 @@
  * worker.c - the worker role.  Each worker thread has its own database
  * connection and loops: claim the oldest runnable job (one whose lease is
  * free and that has no older unfinished job on the same load balancer),
- * run the flow's steps from the saved step on, save progress and renew the
- * lease after each step.  A process that dies loses nothing: its lease runs
- * out and any unit resumes the job at its first unfinished step.
+ * run the flow's steps from the saved step on.  A step's outside work runs
+ * with no transaction open; its results, the progress mark and the payload
+ * are then committed together in one short transaction (worker.h).
+ *
+ * Leases: the claim and every progress mark extend the job's lease, and a
+ * lease keeper thread extends the leases of running jobs every third of a
+ * lease, so a step that waits on an agent keeps its job.  Every write of
+ * the job row checks that this thread still owns it: a worker that lost
+ * its lease (a stalled process whose job another unit took over) stops
+ * without writing.  A process that dies loses nothing: its lease runs out
+ * and any unit resumes the job at its first unfinished step.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +45,52 @@ lease_ms(void)
 	return cfg.octa_job_lease_seconds * 1000;
 }
 
+/* ---- the jobs this process runs (for the lease keeper) ---- */
+
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *held;	/* job id -> owner */
+
+static void
+lease_hold(const char *job_id, const char *owner)
+{
+	pthread_mutex_lock(&held_mu);
+	if (held == NULL)
+		held = json_object();
+	json_object_set_new(held, job_id, json_string(owner));
+	pthread_mutex_unlock(&held_mu);
+}
+
+static void
+lease_release(const char *job_id)
+{
+	pthread_mutex_lock(&held_mu);
+	if (held)
+		json_object_del(held, job_id);
+	pthread_mutex_unlock(&held_mu);
+}
+
+int
+worker_leases_renew(struct db *db)
+{
+	const char *id;
+	json_t *jobs, *owner;
+	long long until = now_ms() + lease_ms();
+	int r = 0, e;
+
+	pthread_mutex_lock(&held_mu);
+	jobs = held ? json_deep_copy(held) : json_object();
+	pthread_mutex_unlock(&held_mu);
+	json_object_foreach(jobs, id, owner) {
+		e = db_exec(db, "UPDATE job SET lease_until = ? WHERE id = ? "
+		    "AND owner = ? AND state = 'ready'", json_pack("[Iss]",
+		    until, id, json_string_value(owner)), NULL);
+		if (e < 0)
+			r = e;
+	}
+	json_decref(jobs);
+	return r;
+}
+
 /* Claims a job; *job is the row on success (1), 0 if none. */
 static int
 claim(struct db *db, const char *owner, json_t **job)
@@ -67,38 +121,121 @@ claim(struct db *db, const char *owner, json_t **job)
 	return 1;
 }
 
+/* -OCTA_ECONFLICT when the job is no longer ours. */
 static int
-job_finish(struct db *db, const char *id, const char *state,
-    const char *error)
+job_finish(struct flow_ctx *ctx, const char *state, const char *error)
 {
 	char now[TIME_STR_LEN];
+	long long n = 0;
+	int r;
 
 	time_now_iso(now);
-	return db_exec(db, "UPDATE job SET state = ?, error = ?, updated_at = ?, "
-	    "lease_until = 0 WHERE id = ?",
-	    json_pack("[ss?ss]", state, error, now, id), NULL);
+	r = db_exec(ctx->db, "UPDATE job SET state = ?, error = ?, "
+	    "updated_at = ?, lease_until = 0 WHERE id = ? AND owner = ? AND "
+	    "state = 'ready'", json_pack("[ss?sss]", state, error, now,
+	    ctx->job_id, ctx->owner), &n);
+	return r == 0 && n != 1 ? -OCTA_ECONFLICT : r;
 }
 
+/* The progress mark and the payload; -OCTA_ECONFLICT when the job is no
+ * longer ours. */
 static int
-job_progress(struct db *db, const char *id, int step)
+job_progress(struct flow_ctx *ctx, int step)
 {
-	return db_exec(db, "UPDATE job SET step = ?, lease_until = ? "
-	    "WHERE id = ?", json_pack("[iIs]", step, now_ms() + lease_ms(),
-	    id), NULL);
+	char *p = json_dumps(ctx->payload, JSON_COMPACT);
+	long long n = 0;
+	int r;
+
+	if (p == NULL)
+		return -OCTA_EINTERNAL;
+	r = db_exec(ctx->db, "UPDATE job SET step = ?, payload = ?, "
+	    "lease_until = ? WHERE id = ? AND owner = ? AND state = 'ready'",
+	    json_pack("[isIss]", step, p, now_ms() + lease_ms(), ctx->job_id,
+	    ctx->owner), &n);
+	free(p);
+	return r == 0 && n != 1 ? -OCTA_ECONFLICT : r;
 }
 
-static void
-fail_job(struct flow_ctx *ctx, const struct flow *fl, const char *why)
+/* Commits a step: its results, the progress mark and the payload in one
+ * transaction.  *lost tells that the job is no longer ours. */
+static int
+step_commit(struct flow_ctx *ctx, const struct flow_step *s, int next,
+    bool *lost)
 {
-	db_rollback(ctx->db);
-	if (fl && fl->on_failure) {
-		db_begin(ctx->db);
-		if (fl->on_failure(ctx) < 0)
-			db_rollback(ctx->db);
-		else
-			db_commit(ctx->db);
+	int r;
+
+	if ((r = db_begin(ctx->db)) < 0)
+		return r;
+	if (s->commit && (r = s->commit(ctx)) < 0)
+		goto fail;
+	if ((r = job_progress(ctx, next)) < 0) {
+		*lost = r == -OCTA_ECONFLICT;
+		goto fail;
 	}
-	job_finish(ctx->db, ctx->job_id, "failed", why);
+	if ((r = db_commit(ctx->db)) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(ctx->db);
+	return r;
+}
+
+/* Extends our lease; -OCTA_ECONFLICT when the job is no longer ours. */
+static int
+job_touch(struct flow_ctx *ctx)
+{
+	long long n = 0;
+	int r;
+
+	r = db_exec(ctx->db, "UPDATE job SET lease_until = ? WHERE id = ? AND "
+	    "owner = ? AND state = 'ready'", json_pack("[Iss]", now_ms() +
+	    lease_ms(), ctx->job_id, ctx->owner), &n);
+	return r == 0 && n != 1 ? -OCTA_ECONFLICT : r;
+}
+
+/*
+ * A flow failed for good at step `at`: the reverts of that step and of
+ * every step before it (last first, outside any transaction), then the
+ * revert rules and the job's end in one transaction.
+ */
+static void
+fail_job(struct flow_ctx *ctx, const struct flow *fl, int at, const char *why)
+{
+	int i, r;
+
+	db_rollback(ctx->db);
+	/* Reverting what another unit now runs would wreck its work. */
+	if (job_touch(ctx) == -OCTA_ECONFLICT) {
+		log_warn("job %s lost its lease: not reverted here",
+		    ctx->job_id);
+		return;
+	}
+	if (fl) {
+		if (at >= fl->nsteps)
+			at = fl->nsteps - 1;
+		for (i = at; i >= 0; i--) {
+			if (fl->steps[i].revert == NULL)
+				continue;
+			ctx->step = i;
+			log_info("flow %s reverting step %d/%d (%s) object=%s",
+			    fl->kind, i + 1, fl->nsteps, fl->steps[i].name,
+			    ctx->object_id);
+			fl->steps[i].revert(ctx);
+		}
+	}
+	if ((r = db_begin(ctx->db)) == 0) {
+		if (fl && fl->on_failure && (r = fl->on_failure(ctx)) < 0)
+			log_error("flow %s revert rules failed object=%s: %s",
+			    fl->kind, ctx->object_id, octa_err_str(r));
+		if (r == 0 && (r = job_finish(ctx, "failed", why)) == 0 &&
+		    (r = db_commit(ctx->db)) == 0)
+			return;
+		db_rollback(ctx->db);
+	}
+	/* Keep the failure on record even when the statuses could not be
+	 * written. */
+	if (r != -OCTA_ECONFLICT && job_finish(ctx, "failed", why) < 0)
+		log_error("job %s cannot be marked failed", ctx->job_id);
 }
 
 int
@@ -116,23 +253,27 @@ worker_run_one(struct db *db, const struct drivers *drv, const char *owner)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.db = db;
 	ctx.drv = drv;
+	ctx.owner = owner;
 	ctx.job_id = json_string_value(json_object_get(job, "id"));
 	ctx.kind = json_string_value(json_object_get(job, "kind"));
 	ctx.object_id = json_string_value(json_object_get(job, "object_id"));
 	ctx.lb_id = json_string_value(json_object_get(job, "lb_id"));
 	ctx.payload = json_loads(json_string_value(json_object_get(job,
 	    "payload")), 0, NULL);
-	if (ctx.payload == NULL)
+	if (!json_is_object(ctx.payload)) {
+		json_decref(ctx.payload);
 		ctx.payload = json_object();
+	}
 	step = (int)json_integer_value(json_object_get(job, "step"));
 	/* The row was read before the claim counted this attempt. */
 	attempts = (int)json_integer_value(json_object_get(job, "attempts")) +
 	    1;
+	lease_hold(ctx.job_id, owner);
 	fl = flow_find(ctx.kind);
 	if (fl == NULL) {
 		log_error("job unknown kind id=%s kind=%s", ctx.job_id,
 		    ctx.kind);
-		job_finish(db, ctx.job_id, "failed", "unknown job kind");
+		job_finish(&ctx, "failed", "unknown job kind");
 		goto out;
 	}
 	if (attempts > MAX_ATTEMPTS) {
@@ -140,7 +281,7 @@ worker_run_one(struct db *db, const struct drivers *drv, const char *owner)
 		    "at step %d/%d", fl->kind, MAX_ATTEMPTS, step + 1,
 		    fl->nsteps);
 		log_error("%s object=%s", why, ctx.object_id);
-		fail_job(&ctx, fl, why);
+		fail_job(&ctx, fl, step, why);
 		goto out;
 	}
 	if (step > 0)
@@ -149,34 +290,42 @@ worker_run_one(struct db *db, const struct drivers *drv, const char *owner)
 	for (; step < fl->nsteps; step++) {
 		const struct flow_step *s = &fl->steps[step];
 
-		/* A step and its progress mark commit together. */
-		if ((r = db_begin(db)) < 0)
+		bool lost = false;
+
+		ctx.step = step;
+		/* Outside work: no transaction, the database stays free. */
+		r = s->execute ? s->execute(&ctx) : 0;
+		/* Then the results and the progress mark, together. */
+		if (r == 0)
+			r = step_commit(&ctx, s, step + 1, &lost);
+		if (lost)
+			goto lost;
+		if (r == -OCTA_EBUSY)
 			goto transient;
-		r = s->execute(&ctx);
 		if (r < 0) {
 			snprintf(why, sizeof(why), "flow %s failed at step "
 			    "%d/%d (%s): %s", fl->kind, step + 1, fl->nsteps,
 			    s->name, octa_err_str(r));
 			log_error("%s object=%s", why, ctx.object_id);
-			if (r == -OCTA_EBUSY)
-				goto transient;
-			fail_job(&ctx, fl, why);
+			fail_job(&ctx, fl, step, why);
 			goto out;
 		}
-		if ((r = job_progress(db, ctx.job_id, step + 1)) < 0 ||
-		    (r = db_commit(db)) < 0)
-			goto transient;
 	}
-	job_finish(db, ctx.job_id, "done", NULL);
+	if (job_finish(&ctx, "done", NULL) == -OCTA_ECONFLICT)
+		goto lost;
 	log_info("flow %s done object=%s ms=%lld", fl->kind, ctx.object_id,
 	    (long long)(time_mono_ms() - t0));
 	goto out;
 transient:
 	/* Leave the job claimed; its lease runs out and it is retried. */
-	db_rollback(db);
 	log_warn("job %s deferred at step %d: %s", ctx.job_id, step + 1,
 	    octa_err_str(r));
+	goto out;
+lost:
+	log_warn("job %s lost its lease at step %d: another unit has it",
+	    ctx.job_id, step + 1);
 out:
+	lease_release(ctx.job_id);
 	json_decref(ctx.payload);
 	json_decref(job);
 	return 1;
@@ -229,6 +378,31 @@ worker_thread_main(void *arg)
 	return NULL;
 }
 
+/* The lease keeper: renews the leases of running jobs every third of a
+ * lease, on a connection of its own. */
+static void *
+lease_keeper_main(void *arg)
+{
+	char *url = config_db_url();
+	struct db *db;
+	long long every = lease_ms() / 3;
+	int r;
+
+	(void)arg;
+	if (db_open(url, &db) < 0)
+		fatal("worker lease keeper cannot open database");
+	free(url);
+	if (every < 100)
+		every = 100;
+	for (;;) {
+		usleep((useconds_t)every * 1000);
+		if ((r = worker_leases_renew(db)) < 0)
+			log_warn("worker lease renewal failed: %s",
+			    octa_err_str(r));
+	}
+	return NULL;
+}
+
 void
 worker_main(const char *unit)
 {
@@ -236,6 +410,7 @@ worker_main(const char *unit)
 	char *url = config_db_url();
 	struct drivers drv;
 	struct db *db;
+	pthread_t keeper;
 	long long i, n = cfg.controller_worker_workers;
 
 	if (drivers_select(&drv, cfg.controller_worker_compute_driver,
@@ -250,6 +425,9 @@ worker_main(const char *unit)
 	if (n < 1)
 		n = 1;
 	wts = xcalloc((size_t)n, sizeof(*wts));
+	if (pthread_create(&keeper, NULL, lease_keeper_main, NULL) != 0)
+		fatal("worker: cannot start the lease keeper");
+	pthread_detach(keeper);
 	log_info("worker started threads=%lld compute=%s network=%s "
 	    "amphora=%s", n, drv.compute->name, drv.network->name,
 	    drv.amphora->name);

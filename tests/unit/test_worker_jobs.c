@@ -1,10 +1,15 @@
 /*
  * test_worker_jobs.c - src/worker/worker.c and flows.c with the noop
- * drivers, on a temporary SQLite file: jobs submitted with svc_job_submit
- * are claimed under a lease, run step by step, resumed at the saved step,
- * run in submit order per load balancer, left alone while another unit's
- * lease holds, and handed back by worker_recover.  Failures follow the
- * revert rules (ERROR on the object, the rest ACTIVE).
+ * drivers (and recording or failing variants), on a temporary SQLite
+ * file: jobs submitted with svc_job_submit are claimed under a lease, run
+ * step by step, resumed at the saved step with the results of earlier
+ * steps from the saved payload, run in submit order per load balancer,
+ * left alone while another unit's lease holds, and handed back by
+ * worker_recover.  A step's outside work runs with no transaction open;
+ * the lease keeper extends running jobs' leases and a worker that lost
+ * its lease writes nothing.  Failures revert what the flow built
+ * (instances destroyed, amphorae DELETED) and follow the status rules
+ * (ERROR on the object, the rest ACTIVE).
  */
 #include <stdbool.h>
 #include <time.h>
@@ -17,6 +22,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "db/repo.h"
+#include "drivers/cert/local_ca.h"
 #include "drivers/drivers.h"
 #include "model/model.h"
 #include "service/service.h"
@@ -26,6 +32,11 @@
 #define LB_A "00000000-0000-4000-8000-00000000000a"
 #define LB_B "00000000-0000-4000-8000-00000000000b"
 #define LIS_1 "11111111-0000-4000-8000-000000000001"
+
+/* The load balancer create flow: its length and where update_amphorae
+ * (the config push) is, 0-based. */
+#define LB_CREATE_STEPS "11"
+#define LB_CREATE_UPDATE_STEP "9"
 
 static char *dir;
 static struct db *db;
@@ -229,7 +240,8 @@ test_lb_create(void **state)
 	json_decref(amps);
 
 	assert_string_equal(job_field("loadbalancer.create", "state"), "done");
-	assert_string_equal(job_field("loadbalancer.create", "step"), "4");
+	assert_string_equal(job_field("loadbalancer.create", "step"),
+	    LB_CREATE_STEPS);
 	assert_string_equal(job_field("loadbalancer.create", "owner"), OWNER);
 	assert_string_equal(job_field("loadbalancer.create", "lease_until"),
 	    "0");
@@ -254,9 +266,9 @@ test_lb_create_active_standby(void **state)
 }
 
 /*
- * A job whose progress says steps 1-2 are done (allocate_vip,
- * create_amphorae) resumes at step 3: the skipped steps do not run again,
- * so no VIP and no amphora appear, yet the flow completes.
+ * A job whose progress says every step up to update_amphorae is done
+ * resumes there: the skipped steps do not run again, so no VIP and no
+ * amphora appear, yet the flow completes.
  */
 static void
 test_resume(void **state)
@@ -264,15 +276,17 @@ test_resume(void **state)
 	(void)state;
 	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
 	submit("loadbalancer.create", LB_A, LB_A);
-	assert_int_equal(db_exec(db, "UPDATE job SET step = 2, owner = "
-	    "'unitZ:1:0', attempts = 1", NULL, NULL), 0);
+	assert_int_equal(db_exec(db, "UPDATE job SET step = "
+	    LB_CREATE_UPDATE_STEP ", owner = 'unitZ:1:0', attempts = 1", NULL,
+	    NULL), 0);
 	assert_int_equal(worker_run_one(db, &drv, OWNER), 1);
 	assert_string_equal(lb_status(LB_A), "ACTIVE");
 	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora", NULL), 0);
 	assert_string_equal(field("SELECT vip_address FROM load_balancer "
 	    "WHERE id = ?", LB_A, "vip_address"), "");
 	assert_string_equal(job_field("loadbalancer.create", "state"), "done");
-	assert_string_equal(job_field("loadbalancer.create", "step"), "4");
+	assert_string_equal(job_field("loadbalancer.create", "step"),
+	    LB_CREATE_STEPS);
 	assert_string_equal(job_field("loadbalancer.create", "attempts"), "2");
 }
 
@@ -492,18 +506,58 @@ test_recover_literal(void **state)
 /* ---- failures ---- */
 
 static int fail_with;
+/* What the recording drivers saw: "build <id>", "destroy <id>", ... */
+static char calls[64][80];
+static int ncalls;
+
+static void
+record(const char *what, json_t *amp)
+{
+	const char *id = json_string_value(json_object_get(amp, "id"));
+
+	if (ncalls < (int)ARRAY_SIZE(calls))
+		snprintf(calls[ncalls++], sizeof(calls[0]), "%s %s", what,
+		    id ? id : "?");
+}
+
+/* How many recorded calls were `what` (on any amphora). */
+static int
+called(const char *what)
+{
+	size_t n = strlen(what);
+	int i, k = 0;
+
+	for (i = 0; i < ncalls; i++)
+		if (strncmp(calls[i], what, n) == 0 && calls[i][n] == ' ')
+			k++;
+	return k;
+}
 
 static int
 build_fails(json_t *amp)
 {
-	(void)amp;
+	record("build", amp);
 	return fail_with;
+}
+
+static bool build_had_pem;
+
+static int
+build_ok(json_t *amp)
+{
+	const char *pem = json_string_value(json_object_get(json_object_get(
+	    amp, "agent_conf"), "server_pem"));
+
+	build_had_pem = pem && strstr(pem, "BEGIN CERTIFICATE") &&
+	    strstr(pem, "PRIVATE KEY");
+	record("build", amp);
+	return compute_noop_driver.build(amp);
 }
 
 static int
 destroy_ok(json_t *amp)
 {
-	(void)amp;
+	record("destroy", amp);
 	return 0;
 }
 
@@ -515,18 +569,52 @@ config_fails(json_t *tree, json_t *amp)
 	return fail_with;
 }
 
+static int
+plug_fails(json_t *lb, json_t *amp)
+{
+	(void)lb;
+	record("agent-plug", amp);
+	return fail_with;
+}
+
+static int
+unplug_ok(json_t *lb, json_t *amp)
+{
+	(void)lb;
+	record("unplug", amp);
+	return 0;
+}
+
 static const struct compute_driver compute_failing = {
 	.name = "compute_failing", .build = build_fails, .destroy = destroy_ok,
 };
 
+static const struct compute_driver compute_recording = {
+	.name = "compute_recording", .build = build_ok, .destroy = destroy_ok,
+};
+
+static const char *
+amp_id_of(const char *lb_id)
+{
+	return field("SELECT id FROM amphora WHERE load_balancer_id = ? "
+	    "ORDER BY created_at, id", lb_id, "id");
+}
+
+/*
+ * A build that fails for good: the flow stops there, the instance is
+ * destroyed (nothing leaked), the amphora row ends DELETED with no health
+ * row, and the LB is ERROR.
+ */
 static void
 test_step_fails(void **state)
 {
 	struct drivers bad = drv;
+	char amp[UUID_STR_LEN], want[80];
 
 	(void)state;
 	bad.compute = &compute_failing;
 	fail_with = -OCTA_EIO;
+	ncalls = 0;
 	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
 	submit("loadbalancer.create", LB_A, LB_A);
 	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
@@ -534,10 +622,17 @@ test_step_fails(void **state)
 	assert_string_equal(job_field("loadbalancer.create", "state"),
 	    "failed");
 	assert_string_equal(job_field("loadbalancer.create", "error"),
-	    "flow loadbalancer.create failed at step 2/4 (create_amphorae): "
-	    "i/o error");
-	/* the failed step's writes were rolled back */
-	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora", NULL), 0);
+	    "flow loadbalancer.create failed at step 4/" LB_CREATE_STEPS
+	    " (compute_build): i/o error");
+	snprintf(amp, sizeof(amp), "%s", amp_id_of(LB_A));
+	assert_true(uuid_valid(amp));
+	snprintf(want, sizeof(want), "destroy %s", amp);
+	assert_int_equal(ncalls, 2);
+	assert_string_equal(calls[1], want);
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "status <> 'DELETED'", NULL), 0);
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora_health",
+	    NULL), 0);
 	assert_int_equal(worker_run_one(db, &drv, OWNER), 0);
 }
 
@@ -558,7 +653,8 @@ test_step_busy(void **state)
 	assert_string_equal(lb_status(LB_A), "PENDING_CREATE");
 	assert_string_equal(job_field("loadbalancer.create", "state"),
 	    "ready");
-	assert_string_equal(job_field("loadbalancer.create", "step"), "1");
+	/* allocate_vip, create_amphorae and mgmt_ports are done */
+	assert_string_equal(job_field("loadbalancer.create", "step"), "3");
 	/* still leased to us: nobody (not even we) claims it at once */
 	assert_int_equal(worker_run_one(db, &drv, OWNER), 0);
 	snprintf(sql, sizeof(sql), "UPDATE job SET lease_until = %lld",
@@ -567,6 +663,449 @@ test_step_busy(void **state)
 	assert_int_equal(worker_run_one(db, &drv, OWNER), 1);
 	assert_string_equal(lb_status(LB_A), "ACTIVE");
 	assert_string_equal(job_field("loadbalancer.create", "state"), "done");
+}
+
+/*
+ * What a step learns reaches later steps, and a resumed flow, through the
+ * payload saved with the progress mark: the amphora id chosen before the
+ * (failed) build is the one the resumed flow builds, so one amphora is
+ * made, not two.
+ */
+static void
+test_payload_carries_results(void **state)
+{
+	struct drivers bad = drv, good = drv;
+	char amp[UUID_STR_LEN], sql[128];
+	json_t *payload;
+
+	(void)state;
+	bad.compute = &compute_failing;
+	good.compute = &compute_recording;
+	fail_with = -OCTA_EBUSY;
+	ncalls = 0;
+	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
+	submit("loadbalancer.create", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
+	snprintf(amp, sizeof(amp), "%s", amp_id_of(LB_A));
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    amp, "status"), "PENDING_CREATE");
+	payload = json_loads(job_field("loadbalancer.create", "payload"), 0,
+	    NULL);
+	assert_non_null(payload);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(payload, "amphorae"), 0), "id")), amp);
+	/* the VIP the first step got is there too */
+	assert_non_null(json_object_get(json_object_get(payload, "vip"),
+	    "vip_address"));
+	json_decref(payload);
+
+	snprintf(sql, sizeof(sql), "UPDATE job SET lease_until = %lld",
+	    now_ms() - 1);
+	assert_int_equal(db_exec(db, sql, NULL, NULL), 0);
+	ncalls = 0;
+	assert_int_equal(worker_run_one(db, &good, OWNER), 1);
+	assert_string_equal(lb_status(LB_A), "ACTIVE");
+	assert_int_equal(ncalls, 1);
+	assert_string_equal(calls[0] + 6, amp);	/* "build <id>" */
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora", NULL), 1);
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    amp, "status"), "ALLOCATED");
+	/* no secret in the saved payload */
+	assert_null(strstr(job_field("loadbalancer.create", "payload"),
+	    "PRIVATE KEY"));
+}
+
+/*
+ * The slow part of a step runs with no transaction open: while the
+ * compute driver builds, another connection can write.
+ */
+static struct db *db2;
+static int build_saw_txn = -1, build_other_write = -1;
+
+static int
+build_checks_db(json_t *amp)
+{
+	build_saw_txn = db->txn_depth;
+	build_other_write = db_begin(db2);
+	if (build_other_write == 0) {
+		build_other_write = db_exec(db2, "UPDATE load_balancer SET "
+		    "description = 'written meanwhile' WHERE id = ?",
+		    json_pack("[s]", LB_B), NULL);
+		if (db_commit(db2) < 0)
+			build_other_write = -1;
+	}
+	return compute_noop_driver.build(amp);
+}
+
+static const struct compute_driver compute_checking = {
+	.name = "compute_checking", .build = build_checks_db,
+	.destroy = destroy_ok,
+};
+
+static void
+open_db2(void)
+{
+	char *path, url[4096];
+
+	path = unit_path(dir, "octa.db");
+	snprintf(url, sizeof(url), "sqlite:///%s", path);
+	free(path);
+	assert_int_equal(db_open(url, &db2), 0);
+}
+
+static void
+test_execute_outside_transaction(void **state)
+{
+	struct drivers d = drv;
+
+	(void)state;
+	open_db2();
+	d.compute = &compute_checking;
+	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
+	insert_lb(LB_B, "ACTIVE", "SINGLE");
+	submit("loadbalancer.create", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &d, OWNER), 1);
+	assert_int_equal(build_saw_txn, 0);
+	assert_int_equal(build_other_write, 0);
+	assert_string_equal(field("SELECT description FROM load_balancer "
+	    "WHERE id = ?", LB_B, "description"), "written meanwhile");
+	assert_string_equal(lb_status(LB_A), "ACTIVE");
+	db_close(db2);
+	db2 = NULL;
+}
+
+/* The job's lease_until, read on the second connection. */
+static long long
+job_lease(void)
+{
+	json_t *row;
+	long long v = -1;
+
+	if (db_query_one(db2, "SELECT lease_until FROM job", NULL, &row) == 0) {
+		v = json_integer_value(json_object_get(row, "lease_until"));
+		json_decref(row);
+	}
+	return v;
+}
+
+/*
+ * The lease keeper extends the leases of running jobs, and only while
+ * this worker owns them.
+ */
+static long long lease_short, lease_renewed;
+
+static int
+build_renews(json_t *amp)
+{
+	char sql[160];
+
+	/* the lease is nearly over; the keeper runs */
+	lease_short = now_ms() + 10;
+	snprintf(sql, sizeof(sql), "UPDATE job SET lease_until = %lld",
+	    lease_short);
+	db_exec(db2, sql, NULL, NULL);
+	worker_leases_renew(db2);
+	lease_renewed = job_lease();
+	return compute_noop_driver.build(amp);
+}
+
+static const struct compute_driver compute_renewing = {
+	.name = "compute_renewing", .build = build_renews,
+	.destroy = destroy_ok,
+};
+
+static void
+test_lease_renewed(void **state)
+{
+	struct drivers d = drv;
+
+	(void)state;
+	open_db2();
+	d.compute = &compute_renewing;
+	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
+	submit("loadbalancer.create", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &d, OWNER), 1);
+	assert_true(lease_renewed >= lease_short + 1000 *
+	    cfg.octa_job_lease_seconds - 1000);
+	assert_string_equal(job_field("loadbalancer.create", "state"), "done");
+	/* a finished job is not renewed any more */
+	assert_int_equal(worker_leases_renew(db2), 0);
+	assert_string_equal(job_field("loadbalancer.create", "lease_until"),
+	    "0");
+	db_close(db2);
+	db2 = NULL;
+}
+
+/*
+ * A worker that lost its lease while a step ran (another unit took the job
+ * over) records nothing: no progress, no statuses, no revert.
+ */
+static int
+build_loses_lease(json_t *amp)
+{
+	db_exec(db2, "UPDATE job SET owner = 'unitB:9:0'", NULL, NULL);
+	return compute_noop_driver.build(amp);
+}
+
+static const struct compute_driver compute_stolen = {
+	.name = "compute_stolen", .build = build_loses_lease,
+	.destroy = destroy_ok,
+};
+
+static void
+test_lease_lost(void **state)
+{
+	struct drivers d = drv;
+
+	(void)state;
+	open_db2();
+	d.compute = &compute_stolen;
+	ncalls = 0;
+	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
+	submit("loadbalancer.create", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &d, OWNER), 1);
+	assert_string_equal(job_field("loadbalancer.create", "owner"),
+	    "unitB:9:0");
+	assert_string_equal(job_field("loadbalancer.create", "state"),
+	    "ready");
+	/* stopped in compute_build: steps 1-3 were recorded, not the 4th */
+	assert_string_equal(job_field("loadbalancer.create", "step"), "3");
+	assert_string_equal(field("SELECT status FROM amphora WHERE "
+	    "load_balancer_id = ?", LB_A, "status"), "PENDING_CREATE");
+	assert_string_equal(lb_status(LB_A), "PENDING_CREATE");
+	assert_int_equal(called("destroy"), 0);
+	db_close(db2);
+	db2 = NULL;
+}
+
+/* The agent refuses the VIP: the VIP is unplugged and the instance
+ * destroyed again (last step first), the amphora DELETED, the LB ERROR. */
+static const struct amphora_driver amphora_plug_fails = {
+	.name = "amphora_plug_fails", .update_config = config_fails,
+	.delete_config = config_fails, .plug_vip = plug_fails,
+};
+
+/* A real amphora driver needs the amphora CA: one in the test's dir. */
+static void
+make_ca(void)
+{
+	struct ca_paths ca;
+	char *certs = unit_path(dir, "certs");
+	int created = 0;
+
+	assert_int_equal(config_set("certificates", "cert_dir", certs), 0);
+	free(certs);
+	ca_paths_default(&ca);
+	assert_int_equal(ca_init(&ca, 0, &created), 0);
+	assert_int_equal(created, 1);
+}
+
+static void
+test_revert_on_failure(void **state)
+{
+	struct network_driver net = network_noop_driver;
+	struct drivers bad = drv;
+	char amp[UUID_STR_LEN], want[4][80];
+	int i;
+
+	(void)state;
+	net.unplug_vip = unplug_ok;
+	bad.network = &net;
+	bad.compute = &compute_recording;
+	bad.amphora = &amphora_plug_fails;
+	make_ca();
+	fail_with = -OCTA_EIO;
+	ncalls = 0;
+	insert_lb(LB_A, "PENDING_CREATE", "SINGLE");
+	submit("loadbalancer.create", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
+	assert_string_equal(job_field("loadbalancer.create", "error"),
+	    "flow loadbalancer.create failed at step 7/" LB_CREATE_STEPS
+	    " (plug_vip): i/o error");
+	snprintf(amp, sizeof(amp), "%s", amp_id_of(LB_A));
+	snprintf(want[0], sizeof(want[0]), "build %s", amp);
+	snprintf(want[1], sizeof(want[1]), "agent-plug %s", amp);
+	snprintf(want[2], sizeof(want[2]), "unplug %s", amp);
+	snprintf(want[3], sizeof(want[3]), "destroy %s", amp);
+	assert_int_equal(ncalls, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(calls[i], want[i]);
+	/* the certificate was issued and handed to the compute driver; its
+	 * key never reached the job row */
+	assert_true(build_had_pem);
+	assert_int_equal(strlen(field("SELECT cert_expiration FROM amphora "
+	    "WHERE id = ?", amp, "cert_expiration")), 19);
+	assert_null(strstr(job_field("loadbalancer.create", "payload"),
+	    "PRIVATE KEY"));
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    amp, "status"), "DELETED");
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora_health",
+	    NULL), 0);
+	assert_string_equal(lb_status(LB_A), "ERROR");
+	/* an LB in ERROR can be deleted; nothing is destroyed twice */
+	ncalls = 0;
+	set_status(RES_LOADBALANCER, LB_A, "PENDING_DELETE");
+	submit("loadbalancer.delete", LB_A, LB_A);
+	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
+	assert_string_equal(lb_status(LB_A), "DELETED");
+	assert_int_equal(ncalls, 0);
+}
+
+/* ---- failover ---- */
+
+static void
+make_active_lb(const char *id)
+{
+	insert_lb(id, "PENDING_CREATE", "SINGLE");
+	submit("loadbalancer.create", id, id);
+	run_all(OWNER);
+	assert_string_equal(lb_status(id), "ACTIVE");
+}
+
+static void
+submit_failover(const char *amp_id)
+{
+	json_t *p = json_pack("{ss}", "amphora_id", amp_id);
+
+	set_status(RES_LOADBALANCER, LB_A, "PENDING_UPDATE");
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(svc_job_submit(db, "amphora.failover", amp_id, LB_A,
+	    p), 0);
+	assert_int_equal(db_commit(db), 0);
+	json_decref(p);
+}
+
+/* The replacement is built first, then the failed amphora destroyed. */
+static void
+test_failover(void **state)
+{
+	struct drivers d = drv;
+	char old[UUID_STR_LEN], want[80];
+
+	(void)state;
+	make_active_lb(LB_A);
+	snprintf(old, sizeof(old), "%s", amp_id_of(LB_A));
+	d.compute = &compute_recording;
+	ncalls = 0;
+	submit_failover(old);
+	assert_int_equal(worker_run_one(db, &d, OWNER), 1);
+	assert_string_equal(job_field("amphora.failover", "state"), "done");
+	assert_string_equal(lb_status(LB_A), "ACTIVE");
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    old, "status"), "DELETED");
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "load_balancer_id = ? AND status = 'ALLOCATED' AND role = "
+	    "'STANDALONE'", LB_A), 1);
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora_health "
+	    "WHERE amphora_id = ?", old), 0);
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora_health",
+	    NULL), 1);
+	assert_int_equal(ncalls, 2);
+	assert_string_not_equal(calls[0] + 6, old);	/* build <new> */
+	snprintf(want, sizeof(want), "destroy %s", old);
+	assert_string_equal(calls[1], want);
+}
+
+/* A failover that cannot build: the new amphora is destroyed and
+ * DELETED, the failed one ERROR, the LB ERROR (contract section 2). */
+static void
+test_failover_fails(void **state)
+{
+	struct drivers bad = drv;
+	char old[UUID_STR_LEN];
+
+	(void)state;
+	make_active_lb(LB_A);
+	snprintf(old, sizeof(old), "%s", amp_id_of(LB_A));
+	bad.compute = &compute_failing;
+	fail_with = -OCTA_EIO;
+	ncalls = 0;
+	submit_failover(old);
+	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
+	assert_string_equal(job_field("amphora.failover", "state"), "failed");
+	assert_string_equal(lb_status(LB_A), "ERROR");
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    old, "status"), "ERROR");
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "load_balancer_id = ? AND status NOT IN ('DELETED', 'ERROR')",
+	    LB_A), 0);
+	assert_int_equal(called("build"), 1);
+	assert_int_equal(called("destroy"), 1);
+	/* the failed amphora is not destroyed: it may still serve */
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "id = ? AND status = 'ERROR'", old), 1);
+}
+
+/* A failover that fails after the failed amphora was destroyed (the new
+ * one takes no configuration): the new one is destroyed too, the old one
+ * stays DELETED, the LB is ERROR and can be failed over again. */
+static const struct amphora_driver amphora_config_fails = {
+	.name = "amphora_config_fails", .update_config = config_fails,
+	.delete_config = config_fails,
+};
+
+static void
+test_failover_fails_late(void **state)
+{
+	struct drivers bad = drv;
+	char old[UUID_STR_LEN];
+
+	(void)state;
+	make_active_lb(LB_A);
+	snprintf(old, sizeof(old), "%s", amp_id_of(LB_A));
+	bad.compute = &compute_recording;
+	bad.amphora = &amphora_config_fails;
+	make_ca();
+	fail_with = -OCTA_EIO;
+	ncalls = 0;
+	submit_failover(old);
+	assert_int_equal(worker_run_one(db, &bad, OWNER), 1);
+	assert_string_equal(job_field("amphora.failover", "error"),
+	    "flow amphora.failover failed at step 10/11 (update_amphorae): "
+	    "i/o error");
+	assert_string_equal(lb_status(LB_A), "ERROR");
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    old, "status"), "DELETED");
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "status <> 'DELETED'", NULL), 0);
+	assert_int_equal(called("build"), 1);
+	assert_int_equal(called("destroy"), 2);	/* the old, then the new */
+
+	/* LB failover of an LB without amphorae builds one */
+	set_status(RES_LOADBALANCER, LB_A, "PENDING_UPDATE");
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(svc_job_submit(db, "loadbalancer.failover", LB_A,
+	    LB_A, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(worker_run_one(db, &drv, OWNER), 1);
+	assert_string_equal(lb_status(LB_A), "ACTIVE");
+	assert_int_equal(count("SELECT COUNT(*) AS n FROM amphora WHERE "
+	    "status = 'ALLOCATED'", NULL), 1);
+}
+
+/* DELETE /amphorae/{id} of an amphora in ERROR. */
+static void
+test_amphora_delete(void **state)
+{
+	struct drivers d = drv;
+	char amp[UUID_STR_LEN];
+
+	(void)state;
+	make_active_lb(LB_A);
+	snprintf(amp, sizeof(amp), "%s", amp_id_of(LB_A));
+	set_status(RES_AMPHORA, amp, "PENDING_DELETE");
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(svc_job_submit(db, "amphora.delete", amp, LB_A,
+	    NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	d.compute = &compute_recording;
+	ncalls = 0;
+	assert_int_equal(worker_run_one(db, &d, OWNER), 1);
+	assert_string_equal(job_field("amphora.delete", "state"), "done");
+	assert_string_equal(field("SELECT status FROM amphora WHERE id = ?",
+	    amp, "status"), "DELETED");
+	assert_int_equal(called("destroy"), 1);
+	assert_string_equal(lb_status(LB_A), "ACTIVE");
 }
 
 static void
@@ -582,7 +1121,8 @@ test_gives_up(void **state)
 	assert_string_equal(job_field("loadbalancer.create", "state"),
 	    "failed");
 	assert_string_equal(job_field("loadbalancer.create", "error"),
-	    "flow loadbalancer.create gave up after 5 attempts at step 1/4");
+	    "flow loadbalancer.create gave up after 5 attempts at step 1/"
+	    LB_CREATE_STEPS);
 }
 
 static void
@@ -600,14 +1140,6 @@ test_unknown_kind(void **state)
 
 /* ---- child flows (config_change) and delete ---- */
 
-static void
-make_active_lb(const char *id)
-{
-	insert_lb(id, "PENDING_CREATE", "SINGLE");
-	submit("loadbalancer.create", id, id);
-	run_all(OWNER);
-	assert_string_equal(lb_status(id), "ACTIVE");
-}
 
 static void
 test_child_create_delete(void **state)
@@ -691,6 +1223,15 @@ main(void)
 		T(test_recover_literal),
 		T(test_step_fails),
 		T(test_step_busy),
+		T(test_payload_carries_results),
+		T(test_execute_outside_transaction),
+		T(test_lease_renewed),
+		T(test_lease_lost),
+		T(test_revert_on_failure),
+		T(test_failover),
+		T(test_failover_fails),
+		T(test_failover_fails_late),
+		T(test_amphora_delete),
 		T(test_gives_up),
 		T(test_unknown_kind),
 		T(test_child_create_delete),

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "local_ca.h"
+#include "../../common/config.h"
 #include "../../common/errors.h"
 #include "../../common/log.h"
 
@@ -34,6 +35,15 @@ ca_paths_init(struct ca_paths *p, const char *dir)
 	snprintf(p->client_ca_key, sizeof(p->client_ca_key),
 	    "%s/client_ca.key", dir);
 	snprintf(p->client, sizeof(p->client), "%s/client.pem", dir);
+}
+
+void
+ca_paths_default(struct ca_paths *p)
+{
+	char dir[512];
+
+	config_cert_dir(dir, sizeof(dir));
+	ca_paths_init(p, dir);
 }
 
 static EVP_PKEY *

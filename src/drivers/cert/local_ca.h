@@ -25,6 +25,8 @@ struct ca_paths {
 
 /* The file names under `dir`. */
 void ca_paths_init(struct ca_paths *p, const char *dir);
+/* The file names under the configured directory (config_cert_dir). */
+void ca_paths_default(struct ca_paths *p);
 /*
  * Creates both CAs and the controller's client certificate under `dir`
  * (mode 0700).  Existing files are kept unless `force`.  Returns 0 or
