@@ -8,9 +8,9 @@
  * The checks follow Octavia's listener controller in its order: defaults
  * and the default pool before the load balancer is locked, the cross-field
  * rules after it, so that the error a client sees first is the same.
- * Certificate references are not fetched yet (there is no secrets backend):
- * any reference string is accepted, only the presence and combination
- * rules are enforced.
+ * Certificate references are fetched from the secrets backend and checked
+ * where Octavia does (api_check_tls_refs, api_check_ca_crl_refs in
+ * tls_refs.c), after the presence and combination rules.
  *
  * api_listener_prepare() reads the database for the default pool and for
  * port conflicts, so a graph create must insert its pools and the
@@ -566,6 +566,12 @@ listener_rules(struct api_req *r, json_t *lb, json_t *l)
 	if (api_truthy(json_object_get(l, "tls_ciphers")) &&
 	    (e = api_check_ciphers(r, sget(l, "tls_ciphers"))) < 0)
 		return e;
+	if ((e = api_check_tls_refs(r, json_object_get(l,
+	    "sni_container_refs"), sget(l, "default_tls_container_ref"))) < 0 ||
+	    (e = api_check_ca_crl_refs(r, sget(l,
+	    "client_ca_tls_container_ref"), sget(l,
+	    "client_crl_container_ref"))) < 0)
+		return e;
 	if ((e = check_port(r, l)) < 0)
 		return e;
 	if ((e = check_cidrs(r, lb, json_object_get(l, "allowed_cidrs"))) < 0)
@@ -700,6 +706,9 @@ listener_put_checks(struct api_req *r, json_t *lb, json_t *old, json_t *ch)
 	if (api_truthy(hdrs) && (e = check_insert_headers(r, hdrs, proto,
 	    false)) < 0)
 		return e;
+	if ((e = api_check_tls_refs(r, json_object_get(ch,
+	    "sni_container_refs"), sget(ch, "default_tls_container_ref"))) < 0)
+		return e;
 	have_ca = api_truthy(ca) || api_truthy(json_object_get(old,
 	    "client_ca_tls_container_ref"));
 	have_crl = api_truthy(crl) || api_truthy(json_object_get(old,
@@ -708,6 +717,12 @@ listener_put_checks(struct api_req *r, json_t *lb, json_t *old, json_t *ch)
 		return api_fail(r, OCTA_EINVAL, "Validation failure: A client "
 		    "authentication CA reference is required to specify a "
 		    "client authentication revocation list.");
+	/* A reference left out (or null) is the stored one, as Octavia. */
+	if ((e = api_check_ca_crl_refs(r, api_truthy(ca) ?
+	    json_string_value(ca) : sget(old, "client_ca_tls_container_ref"),
+	    api_truthy(crl) ? json_string_value(crl) : sget(old,
+	    "client_crl_container_ref"))) < 0)
+		return e;
 	if (api_truthy(json_object_get(ch, "allowed_cidrs")) &&
 	    (e = check_cidrs(r, lb, json_object_get(ch, "allowed_cidrs"))) < 0)
 		return e;
@@ -878,11 +893,17 @@ listener_stats(struct api_req *r)
 }
 
 const struct api_route api_routes_listener[] = {
-	{ M_GET, "/listeners", listener_get_all },
-	{ M_POST, "/listeners", listener_post },
-	{ M_GET, "/listeners/{}", listener_get_one },
-	{ M_PUT, "/listeners/{}", listener_put },
-	{ M_DELETE, "/listeners/{}", listener_delete },
-	{ M_GET, "/listeners/{}/stats", listener_stats },
-	{ 0, NULL, NULL },
+	{ M_GET, "/listeners", listener_get_all,
+	    "os_load-balancer_api:listener:get_all" },
+	{ M_POST, "/listeners", listener_post,
+	    "os_load-balancer_api:listener:post" },
+	{ M_GET, "/listeners/{}", listener_get_one,
+	    "os_load-balancer_api:listener:get_one" },
+	{ M_PUT, "/listeners/{}", listener_put,
+	    "os_load-balancer_api:listener:put" },
+	{ M_DELETE, "/listeners/{}", listener_delete,
+	    "os_load-balancer_api:listener:delete" },
+	{ M_GET, "/listeners/{}/stats", listener_stats,
+	    "os_load-balancer_api:listener:get_stats" },
+	{ 0, NULL, NULL, NULL },
 };

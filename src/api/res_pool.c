@@ -297,6 +297,11 @@ pool_tail(struct api_req *r, json_t *pool)
 		return api_fail(r, OCTA_EINVAL, "Validation failure: A CA "
 		    "certificate reference is required to specify a "
 		    "revocation list.");
+	if ((e = api_check_tls_refs(r, NULL, sget(pool,
+	    "tls_container_ref"))) < 0 ||
+	    (e = api_check_ca_crl_refs(r, sget(pool, "ca_tls_container_ref"),
+	    sget(pool, "crl_container_ref"))) < 0)
+		return e;
 	if (api_truthy(json_object_get(pool, "tls_ciphers")) &&
 	    (e = api_check_ciphers(r, sget(pool, "tls_ciphers"))) < 0)
 		return e;
@@ -460,6 +465,14 @@ pool_put_checks(struct api_req *r, json_t *old, json_t *ch)
 		    "reference is required to specify a certificate revocation "
 		    "list.");
 	}
+	/* Octavia's refs: left out = the stored one, null = none. */
+	if ((e = api_check_tls_refs(r, NULL, sget(ch,
+	    "tls_container_ref"))) < 0 ||
+	    (e = api_check_ca_crl_refs(r, ca ? sget(ch,
+	    "ca_tls_container_ref") : sget(old, "ca_tls_container_ref"),
+	    crl ? sget(ch, "crl_container_ref") : sget(old,
+	    "crl_container_ref"))) < 0)
+		return e;
 	if (api_truthy(json_object_get(ch, "tls_ciphers")) &&
 	    (e = api_check_ciphers(r, sget(ch, "tls_ciphers"))) < 0)
 		return e;
@@ -589,10 +602,15 @@ out:
 }
 
 const struct api_route api_routes_pool[] = {
-	{ M_GET, "/pools", pool_get_all },
-	{ M_POST, "/pools", pool_post },
-	{ M_GET, "/pools/{}", pool_get_one },
-	{ M_PUT, "/pools/{}", pool_put },
-	{ M_DELETE, "/pools/{}", pool_delete },
-	{ 0, NULL, NULL },
+	{ M_GET, "/pools", pool_get_all,
+	    "os_load-balancer_api:pool:get_all" },
+	{ M_POST, "/pools", pool_post,
+	    "os_load-balancer_api:pool:post" },
+	{ M_GET, "/pools/{}", pool_get_one,
+	    "os_load-balancer_api:pool:get_one" },
+	{ M_PUT, "/pools/{}", pool_put,
+	    "os_load-balancer_api:pool:put" },
+	{ M_DELETE, "/pools/{}", pool_delete,
+	    "os_load-balancer_api:pool:delete" },
+	{ 0, NULL, NULL, NULL },
 };
