@@ -27,6 +27,7 @@ struct agent {
 	char *conf_path;	/* --config-file, rewritten by PUT /config */
 	char *amphora_id;
 	char *base;		/* [haproxy_amphora] base_path */
+	char *run;		/* [haproxy_amphora] run_dir: sockets */
 	char *cert_dir;		/* [haproxy_amphora] base_cert_dir */
 	char *haproxy_cmd;
 	char *server_ca;	/* client CA file */

@@ -49,6 +49,8 @@ conf_load(struct agent *a, const char *path)
 	a->amphora_id = xstrdup(cfg.amphora_agent_amphora_id);
 	a->base = dir_dup(cfg.haproxy_amphora_base_path[0] ?
 	    cfg.haproxy_amphora_base_path : AGENT_DEFAULT_BASE);
+	a->run = dir_dup(cfg.haproxy_amphora_run_dir[0] ?
+	    cfg.haproxy_amphora_run_dir : a->base);
 	if (cfg.haproxy_amphora_base_cert_dir[0]) {
 		a->cert_dir = dir_dup(cfg.haproxy_amphora_base_cert_dir);
 	} else {
@@ -73,7 +75,7 @@ conf_load(struct agent *a, const char *path)
 		    "the amphora's UUID (got '%s')", a->amphora_id);
 		return -OCTA_EINVAL;
 	}
-	if (a->base[0] != '/' || a->cert_dir[0] != '/' ||
+	if (a->base[0] != '/' || a->cert_dir[0] != '/' || a->run[0] != '/' ||
 	    a->haproxy_cmd[0] != '/') {
 		log_error("agent config: base_path, base_cert_dir and "
 		    "haproxy_cmd must be absolute paths");
@@ -95,6 +97,7 @@ conf_free(struct agent *a)
 	OCTA_FREE(&a->conf_path);
 	OCTA_FREE(&a->amphora_id);
 	OCTA_FREE(&a->base);
+	OCTA_FREE(&a->run);
 	OCTA_FREE(&a->cert_dir);
 	OCTA_FREE(&a->haproxy_cmd);
 	OCTA_FREE(&a->server_ca);

@@ -57,6 +57,7 @@ struct hb_sender {
 
 	/* The thread's own. */
 	char *base;
+	char *run;		/* where the stats sockets are */
 	char *amphora_id;
 	long long seq;
 	json_t *counters;
@@ -207,7 +208,7 @@ add_haproxies(struct hb_sender *h, json_t *msg, json_t *seen)
 		    h->base, lb) ||
 		    !agent_path(pidp, sizeof(pidp), "%s/%s/%s.pid", h->base,
 		    lb, lb) ||
-		    !agent_path(sock, sizeof(sock), "%s/%s.sock", h->base,
+		    !agent_path(sock, sizeof(sock), "%s/%s.sock", h->run,
 		    lb) ||
 		    !sys_exists(cfgp))
 			continue;
@@ -336,6 +337,7 @@ hb_start(struct agent *a, const char *targets, const char *key,
 	h->key = xstrdup(key ? key : "");
 	h->interval = sane_interval(interval);
 	h->base = xstrdup(a->base);
+	h->run = xstrdup(a->run);
 	h->amphora_id = xstrdup(a->amphora_id);
 	h->fd4 = -1;
 	h->fd6 = -1;
@@ -352,6 +354,7 @@ hb_start(struct agent *a, const char *targets, const char *key,
 		free(h->targets);
 		free(h->key);
 		free(h->base);
+		free(h->run);
 		free(h->amphora_id);
 		free(h);
 		return -OCTA_EINTERNAL;
@@ -399,6 +402,7 @@ hb_stop(struct agent *a)
 	free(h->targets);
 	free(h->key);
 	free(h->base);
+	free(h->run);
 	free(h->amphora_id);
 	free(h->parsed);
 	pthread_cond_destroy(&h->cv);

@@ -5,7 +5,7 @@
  * from an argument vector (sys_run).
  *
  * HAProxy runs in master-worker mode, daemonised by itself:
- *   haproxy -W -D -S <lb>/mcli.sock -p <lb>/<lb>.pid -f <lb>/haproxy.cfg
+ *   haproxy -W -D -S <run>/<lb>.mcli -p <lb>/<lb>.pid -f <lb>/haproxy.cfg
  *           -L <peer name>
  * so it outlives the agent (an agent restart does not drop traffic) and
  * the agent finds it again through the pid file.  A reload checks the
@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,11 +75,11 @@ lb_paths(const struct agent *a, const char *lb, struct lb_paths *p)
 	    agent_path(p->cfg_failed, sizeof(p->cfg_failed),
 	    "%s/haproxy.cfg.new-failed", p->dir) &&
 	    agent_path(p->pid, sizeof(p->pid), "%s/%s.pid", p->dir, lb) &&
-	    agent_path(p->mcli, sizeof(p->mcli), "%s/mcli.sock", p->dir) &&
+	    agent_path(p->mcli, sizeof(p->mcli), "%s/%s.mcli", a->run, lb) &&
 	    agent_path(p->state, sizeof(p->state), "%s/servers-state",
 	    p->dir) &&
 	    agent_path(p->log, sizeof(p->log), "%s/haproxy.log", p->dir) &&
-	    agent_path(p->sock, sizeof(p->sock), "%s/%s.sock", a->base, lb) &&
+	    agent_path(p->sock, sizeof(p->sock), "%s/%s.sock", a->run, lb) &&
 	    agent_path(p->certs, sizeof(p->certs), "%s/%s", a->cert_dir, lb);
 }
 
@@ -143,11 +144,77 @@ hap_log_tail(const struct lb_paths *p, off_t from, struct buf *out)
 	close(fd);
 }
 
+/* The global section's maxconn of a config file; 0 when it sets none. */
+static long
+hap_global_maxconn(const char *cfg_path)
+{
+	char line[512];
+	long v = 0;
+	FILE *f = fopen(cfg_path, "r");
+	bool global = false;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *t = line + strspn(line, " \t");
+		char *end;
+
+		if (t == line && *t != '\n' && *t != '#') {
+			global = strncmp(t, "global", 6) == 0;
+			continue;
+		}
+		if (global && strncmp(t, "maxconn", 7) == 0 &&
+		    (t[7] == ' ' || t[7] == '\t')) {
+			v = strtol(t + 8, &end, 10);
+			if (v < 0)
+				v = 0;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * HAProxy needs two to three descriptors per connection (client, server,
+ * its own reserves) and refuses to start
+ * when its global maxconn needs more than it may open.  An amphora VM
+ * raises its limit in the unit file; in a namespace on a shared host the
+ * hard limit is what it is, so the agent raises its soft limit to the hard
+ * one and, where the config asks for more, caps HAProxy with -n (which
+ * takes precedence over the global maxconn).  Writes the cap to `cap`
+ * ("" for none).
+ */
+static void
+hap_conn_cap(const char *cfg_path, char *cap, size_t len)
+{
+	struct rlimit rl;
+	long want = hap_global_maxconn(cfg_path), budget;
+
+	cap[0] = '\0';
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 4000000)
+		return;
+	budget = ((long)rl.rlim_max - 1024) / 3;
+	if (budget < 64)
+		budget = 64;
+	if (want == 0 || want > budget) {
+		snprintf(cap, len, "%ld", budget);
+		log_info("haproxy maxconn capped config=%ld cap=%ld "
+		    "nofile=%ld", want, budget, (long)rl.rlim_max);
+	}
+}
+
 static int
 hap_start(const struct agent *a, const struct lb_paths *p, struct buf *out)
 {
+	char cap[32];
 	const char *argv[] = { a->haproxy_cmd, "-W", "-D", "-S", p->mcli,
-	    "-p", p->pid, "-f", p->cfg, "-L", a->peer_name, NULL };
+	    "-p", p->pid, "-f", p->cfg, "-L", a->peer_name, NULL, NULL, NULL };
 	struct timespec ts = { 0, 20 * 1000000L };
 	int fd = -1, st = 0, r;
 	int64_t end;
@@ -157,6 +224,11 @@ hap_start(const struct agent *a, const struct lb_paths *p, struct buf *out)
 	if (!sys_unix_path_ok(p->mcli) || !sys_unix_path_ok(p->sock)) {
 		(void)buf_printf(out, "socket path too long: %s", p->mcli);
 		return -OCTA_EINVAL;
+	}
+	hap_conn_cap(p->cfg, cap, sizeof(cap));
+	if (cap[0]) {
+		argv[11] = "-n";
+		argv[12] = cap;
 	}
 	unlink(p->pid);
 	fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,

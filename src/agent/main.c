@@ -121,6 +121,20 @@ main(int argc, char **argv)
 	if (sys_mkdir(a.base, 0700) < 0 || sys_mkdir(a.cert_dir, 0700) < 0)
 		fatal("agent: cannot make base=%s or certs=%s", a.base,
 		    a.cert_dir);
+	{
+		/* run_dir may be /run/octa/<amphora id>: make its parent. */
+		char parent[AGENT_PATH_MAX];
+		char *slash;
+
+		snprintf(parent, sizeof(parent), "%s", a.run);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = '\0';
+			(void)sys_mkdir(parent, 0755);
+		}
+		if (sys_mkdir(a.run, 0700) < 0)
+			fatal("agent: cannot make run_dir=%s", a.run);
+	}
 	info_init(&a);
 
 	if ((base = event_base_new()) == NULL)

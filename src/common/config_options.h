@@ -71,15 +71,55 @@
 	    "h2,http/1.1,http/1.0", "Default listener ALPN protocols.")        \
 	X(api_settings, default_pool_alpn_protocols, STR,                      \
 	    "h2,http/1.1,http/1.0", "Default pool ALPN protocols.")            \
+	/* Authentication, policy and HTTPS of the API (src/common/keystone.c, \
+	 * src/api/policy.c, src/api/http.c). */                               \
+	X(api_settings, tls_cert_file, STR, "",                                \
+	    "PEM certificate (chain) of the API; with tls_key_file, the API "  \
+	    "speaks HTTPS only, TLS 1.2 or newer.")                            \
+	X(api_settings, tls_key_file, STR, "",                                 \
+	    "PEM private key of tls_cert_file.")                               \
+	X(keystone_authtoken, www_authenticate_uri, STR, "",                   \
+	    "Keystone URL named in the WWW-Authenticate header of a 401 "      \
+	    "(default: auth_url).")                                            \
+	X(keystone_authtoken, auth_url, STR, "",                               \
+	    "Keystone URL octa gets its service token from and validates "     \
+	    "tokens against.")                                                 \
+	X(keystone_authtoken, username, STR, "", "octa's service user.")       \
+	X(keystone_authtoken, password, STR, "", "Its password.")              \
+	X(keystone_authtoken, project_name, STR, "",                           \
+	    "Project the service token is scoped to.")                         \
+	X(keystone_authtoken, user_domain_name, STR, "Default",                \
+	    "Domain of username.")                                             \
+	X(keystone_authtoken, project_domain_name, STR, "Default",             \
+	    "Domain of project_name.")                                         \
+	X(keystone_authtoken, token_cache_time, INT, "300",                    \
+	    "Seconds a validated (or refused) token is remembered; never "     \
+	    "past the token's own expiry.")                                    \
+	X(keystone_authtoken, token_cache_size, INT, "4096",                   \
+	    "Most tokens remembered at once (per API process).")               \
+	X(keystone_authtoken, http_connect_timeout, INT, "3",                  \
+	    "Seconds a request to Keystone may take in all; slower is 503.")   \
+	X(oslo_policy, policy_file, STR, "",                                   \
+	    "YAML or JSON file of policy rules overriding Octavia's defaults " \
+	    "(re-read when it changes); empty: the defaults only.")            \
+	X(oslo_policy, enforce_new_defaults, BOOL, "false",                    \
+	    "Drop the deprecated rules Octavia still accepts beside its new "  \
+	    "defaults.")                                                       \
 	X(database, connection, STR, "",                                       \
 	    "sqlite:///PATH or mysql+pymysql://USER:PASS@HOST/DB "             \
 	    "(default: sqlite in state_dir).")                                 \
 	X(controller_worker, compute_driver, STR, "compute_noop_driver",       \
-	    "compute_noop_driver.")                                            \
+	    "compute_noop_driver or compute_netns_driver (an amphora is a "    \
+	    "network namespace on this host).")                                \
 	X(controller_worker, network_driver, STR, "network_noop_driver",       \
-	    "network_noop_driver.")                                            \
+	    "network_noop_driver or network_local_driver (networks of "        \
+	    "`octa-manage network create`, Linux bridges on this host).")      \
+	X(controller_worker, agent_binary, STR, "",                            \
+	    "octa-agent the netns compute driver starts in an amphora "        \
+	    "(default: octa-agent beside the running program).")               \
 	X(controller_worker, amphora_driver, STR, "amphora_noop_driver",       \
-	    "amphora_noop_driver.")                                            \
+	    "amphora_noop_driver or amphora_haproxy_rest_driver (Octavia's "   \
+	    "amphora agent API 1.0 over mutual TLS).")                         \
 	X(controller_worker, loadbalancer_topology, STR, "SINGLE",             \
 	    "SINGLE or ACTIVE_STANDBY.")                                       \
 	X(controller_worker, workers, INT, "1", "Worker threads per unit.")    \
@@ -91,8 +131,57 @@
 	    "Default member inactivity timeout (ms).")                        \
 	X(haproxy_amphora, timeout_tcp_inspect, INT, "0",                      \
 	    "Default TCP inspect timeout (ms).")                              \
+	/* The amphora agent client (src/drivers/amphora/amphora_rest.c). */ \
+	X(haproxy_amphora, bind_port, INT, "9443",                             \
+	    "Port the amphora agents listen on.")                              \
+	X(haproxy_amphora, client_cert, STR, "",                               \
+	    "Controller's client certificate and key, PEM, presented to the "  \
+	    "agents (default: <cert_dir>/client.pem).")                        \
+	X(haproxy_amphora, server_ca, STR, "",                                 \
+	    "CA the agents' certificates are checked against (default: "       \
+	    "<cert_dir>/server_ca.pem).")                                      \
+	X(haproxy_amphora, run_dir, STR, "",                                   \
+	    "octa-agent: directory of HAProxy's stats and master sockets "    \
+	    "(default: base_path); UNIX socket paths must stay short.")       \
+	X(haproxy_amphora, base_path, STR, "",                                 \
+	    "Agent's base directory on the amphora, as its [haproxy_amphora] " \
+	    "base_path (default: <state_dir>/amphorae/<amphora id>, the "      \
+	    "local world's; Octavia's amphorae use /var/lib/octavia).")       \
+	X(haproxy_amphora, connection_max_retries, INT, "60",                  \
+	    "Attempts to reach an agent that does not answer yet.")            \
+	X(haproxy_amphora, connection_retry_interval, STR, "0.25",             \
+	    "Seconds between those attempts (decimals allowed).")              \
+	X(haproxy_amphora, rest_request_conn_timeout, INT, "10",               \
+	    "Seconds to connect to an agent.")                                 \
+	X(haproxy_amphora, rest_request_read_timeout, INT, "60",               \
+	    "Seconds one request to an agent may take in all.")                \
+	/* octa-agent, inside the amphora (src/agent/); base_path above is   \
+	 * its state directory (empty: /var/lib/octavia), bind_port its     \
+	 * port; heartbeats use [health_manager] controller_ip_port_list,   \
+	 * heartbeat_interval and heartbeat_key. */                         \
+	X(haproxy_amphora, base_cert_dir, STR, "",                             \
+	    "Agent: where listener certificates are kept (default: "           \
+	    "<base_path>/certs).")                                             \
+	X(haproxy_amphora, bind_host, STR, "::",                               \
+	    "Agent: address the amphora API listens on.")                      \
+	X(haproxy_amphora, haproxy_cmd, STR, "/usr/sbin/haproxy",              \
+	    "Agent: the HAProxy program.")                                     \
+	X(amphora_agent, agent_server_ca, STR,                                 \
+	    "/etc/octavia/certs/client_ca.pem",                                \
+	    "Agent: CA that issued the controller's client certificates.")    \
+	X(amphora_agent, agent_server_cert, STR,                               \
+	    "/etc/octavia/certs/server.pem",                                   \
+	    "Agent: its own certificate and key, one PEM file.")               \
+	X(amphora_agent, amphora_id, STR, "",                                  \
+	    "Agent: the id of the amphora it runs in.")                        \
+	X(amphora_agent, agent_request_read_timeout, INT, "180",               \
+	    "Agent: seconds a request may take to arrive.")                    \
 	X(health_manager, bind_ip, STR, "127.0.0.1", "Heartbeat address.")     \
 	X(health_manager, bind_port, INT, "5555", "Heartbeat UDP port.")       \
+	X(health_manager, controller_ip_port_list, STR, "",                    \
+	    "ip:port list amphorae send heartbeats to (default with the "      \
+	    "netns compute driver: the lb-mgmt-net controller address and "    \
+	    "bind_port).")                                                     \
 	X(health_manager, heartbeat_key, STR, "insecure",                      \
 	    "HMAC key of heartbeats.")                                         \
 	X(health_manager, heartbeat_timeout, INT, "60",                        \
@@ -111,6 +200,12 @@
 	    "CA and controller certificates (default: state_dir/certs).")     \
 	X(certificates, cert_validity_time, INT, "2592000",                    \
 	    "Validity of amphora certificates in seconds.")                   \
+	X(certificates, cert_manager, STR, "file",                             \
+	    "Secrets backend for TLS containers: file (docs/secrets.md); "     \
+	    "Octavia's local_cert_manager means file.")                       \
+	X(certificates, secrets_dir, STR, "",                                  \
+	    "Where the file backend keeps TLS containers and secrets "         \
+	    "(default: state_dir/secrets).")                                   \
 	X(house_keeping, cleanup_interval, INT, "30",                          \
 	    "Seconds between purges of DELETED rows.")                         \
 	X(house_keeping, load_balancer_expiry_age, INT, "604800",              \

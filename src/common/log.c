@@ -35,7 +35,7 @@ log_set_role(const char *role)
 static void
 log_v(enum log_level lvl, const char *fmt, va_list ap)
 {
-	char line[4096];
+	char line[16384];
 	struct timeval tv;
 	struct tm tm;
 	int n, m;

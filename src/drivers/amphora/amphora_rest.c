@@ -435,7 +435,7 @@ static void
 log_answer(const struct amp_conn *c, const char *what,
     const struct amp_resp *resp)
 {
-	log_error("amphora %s failed amphora=%s ip=%s status=%ld body=%.512s",
+	log_error("amphora %s failed amphora=%s ip=%s status=%ld body=%.4096s",
 	    what, c->amp_id, c->ip, resp->status, buf_str(&resp->body));
 }
 

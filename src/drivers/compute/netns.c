@@ -53,6 +53,7 @@ struct amp_paths {
 	char veth[NETUTIL_IFNAMSIZ];	/* oa<8hex>m */
 	char prefix[NETUTIL_IFNAMSIZ];	/* oa<8hex> */
 	char dir[512];			/* <state_dir>/amphorae/<id> */
+	char run[64];			/* /run/octa/<id>: HAProxy sockets */
 	char conf[600];
 	char pem[600];
 	char pidfile[600];
@@ -81,6 +82,8 @@ paths_init(json_t *amp, struct amp_paths *p)
 	if ((size_t)snprintf(p->dir, sizeof(p->dir), "%s/amphorae/%s",
 	    cfg.octa_state_dir, p->id) >= sizeof(p->dir))
 		return -OCTA_EINVAL;
+	/* UNIX socket paths are short (108 bytes): they live here. */
+	snprintf(p->run, sizeof(p->run), "/run/octa/%s", p->id);
 	snprintf(p->conf, sizeof(p->conf), "%s/agent.conf", p->dir);
 	snprintf(p->pem, sizeof(p->pem), "%s/server.pem", p->dir);
 	snprintf(p->pidfile, sizeof(p->pidfile), "%s/agent.pid", p->dir);
@@ -312,6 +315,7 @@ write_conf(json_t *amp, const struct amp_paths *p)
 	conf_set(c, "amphora_agent", "agent_server_network_dir",
 	    json_string(s));
 	conf_set(c, "haproxy_amphora", "base_path", json_string(p->dir));
+	conf_set(c, "haproxy_amphora", "run_dir", json_string(p->run));
 	snprintf(s, sizeof(s), "%s/certs", p->dir);
 	conf_set(c, "haproxy_amphora", "base_cert_dir", json_string(s));
 	conf_set(c, "haproxy_amphora", "bind_host",
@@ -677,6 +681,8 @@ netns_destroy(json_t *amp)
 		e = r;
 	if (e == 0 && access(p.dir, F_OK) == 0)
 		nftw(p.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (e == 0 && access(p.run, F_OK) == 0)
+		nftw(p.run, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (e == 0)
 		log_info("compute_netns: amphora=%s destroyed netns=%s", p.id,
 		    p.ns);
