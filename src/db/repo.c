@@ -75,21 +75,35 @@ from_col(const struct field *f, json_t *v)
 	return json_incref(v);
 }
 
+/*
+ * The row object becomes the model object in place: only values whose
+ * type differs (booleans, JSON text) and columns named differently are
+ * touched, so a list costs one object per row, not two.
+ */
 json_t *
 repo_row_to_obj(const struct resource *res, json_t *row)
 {
-	json_t *obj = json_object();
 	size_t i;
 
+	json_incref(row);
 	for (i = 0; i < res->nfields; i++) {
 		const struct field *f = &res->fields[i];
+		const char *col;
+		json_t *v;
 
 		if (!stored(f))
 			continue;
-		json_object_set_new(obj, f->name,
-		    from_col(f, json_object_get(row, model_col(f))));
+		col = model_col(f);
+		v = json_object_get(row, col);
+		if (f->type == FT_BOOL || f->type == FT_FLOAT ||
+		    is_text_json(f) || v == NULL)
+			json_object_set_new(row, f->name, from_col(f, v));
+		else if (col != f->name)
+			json_object_set(row, f->name, v);
+		if (col != f->name && strcmp(col, f->name) != 0)
+			json_object_del(row, col);
 	}
-	return obj;
+	return row;
 }
 
 static const char *
