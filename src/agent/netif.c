@@ -4,9 +4,17 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "netif.h"
@@ -219,4 +227,87 @@ netif_mac_ok(const char *s)
 		}
 	}
 	return true;
+}
+
+static void
+proc_set(const char *path, const char *ifname)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 ||
+	    write(fd, "1\n", 2) != 2)
+		log_warn("agent cannot set %s iface=%s: %s", path, ifname,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+void
+netif_announce_on_up(const char *ifname)
+{
+	char path[96];
+
+	if (ifname == NULL || strchr(ifname, '/') != NULL ||
+	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/ndisc_notify",
+	    ifname);
+	if (access(path, F_OK) == 0)	/* IPv6 may be off */
+		proc_set(path, ifname);
+}
+
+int
+netif_garp(const char *ifname, const char *ip)
+{
+	unsigned char frame[ETH_HLEN + 28], mac[ETH_ALEN], *arp;
+	struct sockaddr_ll sll;
+	struct in_addr a;
+	struct ifreq ifr;
+	unsigned idx;
+	int fd, op, r = 0;
+
+	if (ifname == NULL || strlen(ifname) >= IFNAMSIZ ||
+	    inet_pton(AF_INET, ip ? ip : "", &a) != 1)
+		return -OCTA_EINVAL;
+	if ((idx = if_nametoindex(ifname)) == 0)
+		return -OCTA_ENOTFOUND;
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+	    htons(ETH_P_ARP))) < 0)
+		return -OCTA_EIO;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		close(fd);
+		return -OCTA_EIO;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_ifindex = (int)idx;
+	sll.sll_halen = ETH_ALEN;
+	memset(sll.sll_addr, 0xff, ETH_ALEN);
+	for (op = 1; op <= 2; op++) {		/* request, then reply */
+		memset(frame, 0xff, ETH_ALEN);
+		memcpy(frame + ETH_ALEN, mac, ETH_ALEN);
+		frame[12] = ETH_P_ARP >> 8;
+		frame[13] = ETH_P_ARP & 0xff;
+		arp = frame + ETH_HLEN;
+		arp[0] = 0; arp[1] = 1;			/* Ethernet */
+		arp[2] = 0x08; arp[3] = 0x00;		/* IPv4 */
+		arp[4] = ETH_ALEN; arp[5] = 4;
+		arp[6] = 0; arp[7] = (unsigned char)op;
+		memcpy(arp + 8, mac, ETH_ALEN);		/* sender: us */
+		memcpy(arp + 14, &a, 4);
+		if (op == 1)
+			memset(arp + 18, 0, ETH_ALEN);
+		else
+			memcpy(arp + 18, mac, ETH_ALEN);
+		memcpy(arp + 24, &a, 4);		/* target: the same */
+		if (sendto(fd, frame, sizeof(frame), 0,
+		    (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			r = -OCTA_EIO;
+	}
+	close(fd);
+	return r;
 }

@@ -303,6 +303,19 @@ link_rename(const char *from, const char *to, struct buf *err)
 	return netif_ip(err, "link", "set", "dev", from, "name", to, NULL);
 }
 
+/* IPv4 addresses get a gratuitous ARP once their interface is up. */
+static void
+announce(const char *ifname, const struct net_addr *addr)
+{
+	int r;
+
+	if (addr->family != 4)
+		return;
+	if ((r = netif_garp(ifname, addr->ip)) < 0)
+		log_warn("agent gratuitous ARP iface=%s ip=%s failed: %s",
+		    ifname, addr->ip, octa_err_str(r));
+}
+
 static int
 host_routes_add(const char *ifname, json_t *hr, bool table1,
     struct buf *err)
@@ -358,6 +371,7 @@ vip_plumb(const struct agent *a, const char *ifname, struct net_addr *vips,
 		    with_len, "dev", ifname, NULL)) < 0)
 			return r;
 	}
+	netif_announce_on_up(ifname);
 	if ((r = netif_ip(err, "link", "set", "dev", ifname, "up", NULL)) < 0)
 		return r;
 	for (i = 0; i < nvips; i++) {
@@ -400,6 +414,11 @@ vip_plumb(const struct agent *a, const char *ifname, struct net_addr *vips,
 		    (r = host_routes_add(ifname, v->host_routes, own, err)) < 0)
 			return r;
 	}
+	/* keepalived announces the VIP where it owns it */
+	for (i = 0; own && i < nvips; i++)
+		announce(ifname, &vips[i]);
+	if (vrrp != NULL)
+		announce(ifname, vrrp);
 	return 0;
 }
 
@@ -422,6 +441,7 @@ port_plumb(const char *ifname, struct net_addr *fixed, size_t n,
 		    "replace", with_len, "dev", ifname, NULL)) < 0)
 			return r;
 	}
+	netif_announce_on_up(ifname);
 	if ((r = netif_ip(err, "link", "set", "dev", ifname, "up", NULL)) < 0)
 		return r;
 	for (i = 0; i < n; i++)
@@ -429,6 +449,8 @@ port_plumb(const char *ifname, struct net_addr *fixed, size_t n,
 		    (r = host_routes_add(ifname, fixed[i].host_routes, false,
 		    err)) < 0)
 			return r;
+	for (i = 0; i < n; i++)
+		announce(ifname, &fixed[i]);
 	return 0;
 }
 
@@ -571,15 +593,19 @@ out:
 	buf_free(&msg);
 }
 
-/* The first ethN, N >= 2, that no link is called. */
+/*
+ * The first ethN, N >= 2, that no other link is called (the link being
+ * plugged, `self`, may already have that name: the local world's network
+ * driver names it so).
+ */
 static bool
-free_eth(json_t *links, char out[16])
+free_eth(json_t *links, const char *self, char out[16])
 {
 	int n;
 
 	for (n = 2; n < 100; n++) {
 		snprintf(out, 16, "eth%d", n);
-		if (!netif_exists(links, out))
+		if (strcmp(out, self) == 0 || !netif_exists(links, out))
 			return true;
 	}
 	return false;
@@ -650,7 +676,7 @@ plug_network(struct agent *a, const struct agent_req *rq,
 		    link_rename(cur, name, &err) < 0)
 			goto fail;
 	} else {
-		if (!free_eth(links, name)) {
+		if (!free_eth(links, cur, name)) {
 			resp_msg(rs, 500, "Error plugging network",
 			    "no free interface name");
 			goto out;

@@ -546,6 +546,32 @@ netutil_ns_link_by_mac(const char *ns, const char *mac, char *out,
 	return a.found;
 }
 
+/*
+ * A bridge answers ARP only for addresses it has itself (arp_ignore=1).
+ * By default Linux answers an ARP request on any interface for any address
+ * of the host, so a client on a VIP or member network asking for an
+ * address the host also has (a VIP of 192.0.2.2 on a host whose eth0 is
+ * 192.0.2.2/24, say) could be given the bridge's MAC instead of the
+ * amphora's and send its traffic to the host.  The management bridge keeps
+ * answering for the controller's address, which is on it.
+ */
+static void
+bridge_arp_own_only(const char *br)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore",
+	    br);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+		log_warn("bridge arp_ignore name=%s: %s", br, strerror(errno));
+		return;
+	}
+	if (write(fd, "1\n", 2) != 2)
+		log_warn("bridge arp_ignore name=%s: %s", br, strerror(errno));
+	close(fd);
+}
+
 int
 netutil_bridge_ensure(const char *br, const char *mac)
 {
@@ -569,6 +595,7 @@ netutil_bridge_ensure(const char *br, const char *mac)
 		    "0", "nf_call_arptables", "0", NULL);
 		log_info("bridge created name=%s", br);
 	}
+	bridge_arp_own_only(br);
 	return netutil_ip(NULL, "link", "set", "dev", br, "up", NULL);
 }
 
