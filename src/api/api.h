@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "../common/keystone.h"
 #include "../db/db.h"
 #include "../db/repo.h"
 #include "../model/model.h"
@@ -26,9 +27,10 @@ enum api_method {
 };
 
 struct api_auth {
-	char project_id[64];	/* "" when the caller has none */
-	char user_id[64];
-	bool is_admin;
+	char project_id[KS_ID_LEN];	/* "" when the caller has none */
+	char user_id[KS_ID_LEN];
+	bool is_admin;		/* noauth, or Octavia's context_is_admin */
+	struct ks_identity ks;	/* roles and scope (keystone) */
 };
 
 #define API_MAX_ARGS 4
@@ -41,6 +43,8 @@ struct api_req {
 	struct evkeyvalq query;	/* parsed query string */
 	json_t *body;		/* parsed body or NULL */
 	struct api_auth auth;
+	const struct api_route *route;
+	bool policy_checked;	/* the route's rule met its target */
 	struct db *db;
 	char msg[1024];		/* error message of a failed handler */
 	int status;		/* set once replied */
@@ -52,6 +56,15 @@ struct api_route {
 	unsigned methods;
 	const char *pattern;	/* "/loadbalancers/{}/stats" */
 	api_handler handler;
+	/*
+	 * Octavia's policy rule ("os_load-balancer_api:loadbalancer:get_one"),
+	 * NULL for none (the version document, healthcheck).  The dispatcher
+	 * checks it against the caller's own project; where the target is an
+	 * object, the handler checks it again against the object's project
+	 * when it loads it (api_load(), api_can_see()); lists with a
+	 * "<rule>-global" variant are scoped by api_list().
+	 */
+	const char *rule;
 };
 
 /* ---- replies ---- */
@@ -66,6 +79,8 @@ int api_not_found(struct api_req *r, const struct resource *res,
 
 /* ---- request pieces ---- */
 const char *api_query(struct api_req *r, const char *key);
+/* "https" when the API serves TLS, else "http" (for links). */
+const char *api_scheme(void);
 /* The body's object under `root`; fails 400 as WSME does. */
 int api_body_root(struct api_req *r, const char *root, json_t **obj);
 
@@ -97,6 +112,10 @@ int api_decorate_many(struct api_req *r, const struct resource *res,
     json_t *objs);
 /* The response form of an object (new reference), honouring fields=. */
 json_t *api_view(struct api_req *r, const struct resource *res, json_t *obj);
+/* The same, reshaping `obj` itself when no fields= selection is given
+ * (obj is then consumed as a view: use it no more as a model object). */
+json_t *api_view_move(struct api_req *r, const struct resource *res,
+    json_t *obj);
 /* Loads, checks visibility and decorates; 404 when absent or DELETED. */
 int api_load(struct api_req *r, const struct resource *res, const char *id,
     json_t **out);
@@ -113,8 +132,34 @@ int api_list(struct api_req *r, const struct resource *res,
     const char *where, json_t *params);
 
 /* ---- auth and policy (auth.c) ---- */
-/* True if the caller may see objects of `project_id`. */
+/*
+ * True if the route's rule allows the caller on a target owned by
+ * `project_id` (Octavia's _auth_validate_action()); records that the
+ * target was checked.
+ */
 bool api_can_see(struct api_req *r, const char *project_id);
+/* As api_can_see(), failing 403 "Policy does not allow ..." otherwise. */
+int api_authorize(struct api_req *r, const char *project_id);
+/* Evaluates any rule for the caller against `project_id`. */
+bool api_policy(struct api_req *r, const char *rule, const char *project_id);
+/*
+ * The project a list is limited to (Octavia's _auth_get_all()): NULL for
+ * all when the caller passes "<rule>-global", else the requested or the
+ * caller's own project after checking the route's rule on it (403).
+ * *scoped is false when the route's rule has no global variant (the list
+ * is limited by its parent, or is not per project).
+ */
+int api_list_scope(struct api_req *r, const char *requested,
+    const char **project, bool *scoped);
+/*
+ * Identifies the caller (noauth, or a Keystone token) and fills r->auth.
+ * Replies 401 or 503 itself and returns the error.
+ */
+int api_authenticate(struct api_req *r, bool anonymous_ok);
+/* The dispatcher's check of the route's rule; see struct api_route. */
+int api_route_authorize(struct api_req *r);
+/* Sets up Keystone and the policy for the API role (before threads). */
+int api_auth_init(void);
 
 /* ---- transactions ---- */
 int api_txn_begin(struct api_req *r);
@@ -137,7 +182,10 @@ int api_mark_pending(struct api_req *r, const struct resource *res,
 /* 409 "<Display> <id> is immutable" unless the row is ACTIVE. */
 int api_require_active(struct api_req *r, const struct resource *res,
     json_t *obj);
-/* 403 "Policy does not allow ..." unless the caller is an admin. */
+/*
+ * 403 "Policy does not allow ..." unless the route's rule (admin-only by
+ * default) allows the caller on its own project.
+ */
 int api_require_admin(struct api_req *r);
 /* Quota check in Octavia's terms (skipped in noauth); 403 when met. */
 int api_quota(struct api_req *r, const char *project_id, int q, int n);
@@ -208,6 +256,17 @@ int api_check_ciphers(struct api_req *r, const char *ciphers);
 /* Empty list, unknown entries, minimum_tls_version; null passes. */
 int api_check_tls_versions(struct api_req *r, json_t *versions);
 int api_check_alpn(struct api_req *r, json_t *protocols);
+/*
+ * Certificate references, fetched from the secrets backend and checked
+ * (tls_refs.c): each SNI ref and then `ref` must be a certificate
+ * container whose key matches; a CA (and CRL) secret must parse, and the
+ * CRL must be signed by the CA.  NULL or "" refs are absent (a CRL without
+ * a CA is not checked: the callers refuse it first).  400 as Octavia
+ * otherwise.
+ */
+int api_check_tls_refs(struct api_req *r, json_t *sni_refs, const char *ref);
+int api_check_ca_crl_refs(struct api_req *r, const char *ca_ref,
+    const char *crl_ref);
 
 /* Replies {"stats": sums} over the listeners `where` selects. */
 int api_stats_reply(struct api_req *r, const char *where, const char *id);

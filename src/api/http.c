@@ -1,18 +1,26 @@
 /*
  * http.c - the API role: libevent HTTP servers, one event loop and one
  * database connection per thread ([api_settings] api_threads, default one
- * per CPU), all accepting on one listening socket.  It normalises the path (the /v2, /v2.0, /lbaas
- * prefixes and a .json suffix), finds the route, parses the JSON body,
- * establishes the caller's identity and runs the handler.  A handler
+ * per CPU), all accepting on one listening socket, over HTTPS when
+ * [api_settings] tls_cert_file and tls_key_file are set (TLS 1.2+).  In
+ * the order of Octavia's middleware and controllers, a request is: size
+ * limited (413), authenticated (401/503, src/api/auth.c), content
+ * negotiated (406), routed (404/405) after normalising the path (the /v2,
+ * /v2.0, /lbaas prefixes and a .json suffix), its JSON body parsed (400),
+ * its route's policy rule checked (403), and its handler run.  A handler
  * either replies itself or returns a negative error that becomes Octavia's
  * error body: {"faultcode", "faultstring", "debuginfo"}.
  */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -32,6 +40,8 @@
 
 /* Each API thread has its own loop and database connection. */
 static __thread struct db *api_db;
+/* HTTPS: one context for all threads (OpenSSL 3 shares it safely). */
+static SSL_CTX *api_ssl;
 
 static const struct api_route *const route_tables[] = {
 	api_routes_version, api_routes_loadbalancer, api_routes_listener,
@@ -279,17 +289,19 @@ accept_ok(struct evhttp_request *ev)
 	    strstr(a, "application/*");
 }
 
-static void
-identify(struct api_req *r)
+/* keystonemiddleware lets exactly these through without a token. */
+static bool
+anonymous_path(const char *p)
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(r->ev);
-	const char *p = evhttp_find_header(h, "X-Project-Id");
+	return strcmp(p, "/") == 0 || strcmp(p, "/load-balancer/") == 0 ||
+	    strcmp(p, "/healthcheck") == 0 ||
+	    strcmp(p, "/load-balancer/healthcheck") == 0;
+}
 
-	/* noauth: every caller is admin, as in Octavia. */
-	r->auth.is_admin = true;
-	if (p)
-		snprintf(r->auth.project_id, sizeof(r->auth.project_id), "%s",
-		    p);
+const char *
+api_scheme(void)
+{
+	return api_ssl ? "https" : "http";
 }
 
 static void
@@ -300,7 +312,7 @@ handle(struct evhttp_request *ev, void *arg)
 	const struct api_route *rt;
 	struct evbuffer *in;
 	char *decoded = NULL;
-	bool known;
+	bool known, anonymous;
 	int err = 0;
 
 	(void)arg;
@@ -311,7 +323,19 @@ handle(struct evhttp_request *ev, void *arg)
 	r.method = method_of(ev);
 	decoded = evhttp_uridecode(evhttp_uri_get_path(uri) ?
 	    evhttp_uri_get_path(uri) : "/", 0, NULL);
+	anonymous = anonymous_path(decoded);
 	r.path = normalise(decoded);
+	in = evhttp_request_get_input_buffer(ev);
+	if (evbuffer_get_length(in) > API_MAX_BODY) {
+		/* oslo's max_request_body_size, the outermost middleware;
+		 * libevent itself only cuts off far larger bodies
+		 * (API_MAX_READ). */
+		err = api_fail(&r, OCTA_ETOOLARGE, "Request is too large. "
+		    "Larger than max_request_body_size (%d).", API_MAX_BODY);
+		goto out;
+	}
+	if ((err = api_authenticate(&r, anonymous)) < 0)
+		goto out;
 	if (evhttp_uri_get_query(uri) &&
 	    evhttp_parse_query_str(evhttp_uri_get_query(uri), &r.query) < 0) {
 		err = api_fail(&r, OCTA_EINVAL, "Malformed query string.");
@@ -334,14 +358,6 @@ handle(struct evhttp_request *ev, void *arg)
 		    "found.");
 		goto out;
 	}
-	in = evhttp_request_get_input_buffer(ev);
-	if (evbuffer_get_length(in) > API_MAX_BODY) {
-		/* oslo's max_request_body_size; libevent itself only cuts
-		 * off far larger bodies (API_MAX_READ). */
-		err = api_fail(&r, OCTA_ETOOLARGE, "Request is too large. "
-		    "Larger than max_request_body_size (%d).", API_MAX_BODY);
-		goto out;
-	}
 	if (evbuffer_get_length(in) > 0 &&
 	    (r.method == M_POST || r.method == M_PUT)) {
 		json_error_t je;
@@ -356,17 +372,23 @@ handle(struct evhttp_request *ev, void *arg)
 			goto out;
 		}
 	}
-	identify(&r);
+	r.route = rt;
+	if ((err = api_route_authorize(&r)) < 0)
+		goto out;
 	if (r.method == M_GET || r.method == M_HEAD) {
 		/* One snapshot and one set of file locks for all reads. */
 		if (db_begin_read(r.db) == 0) {
 			err = rt->handler(&r);
 			if (r.db->txn_depth > 0)
 				db_commit(r.db);
-			goto out;
+			goto checked;
 		}
 	}
 	err = rt->handler(&r);
+checked:
+	/* A handler that succeeded has checked its target's project. */
+	BUG_ON(err >= 0 && r.status > 0 && r.status < 400 &&
+	    !r.policy_checked);
 out:
 	if (r.db && r.db->txn_depth > 0)
 		db_rollback(r.db);
@@ -379,6 +401,47 @@ out:
 	evhttp_clear_headers(&r.query);
 	json_decref(r.body);
 	free(decoded);
+}
+
+/* A TLS bufferevent for each accepted connection (HTTPS). */
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	SSL *ssl = SSL_new(arg);
+
+	/* evhttp would fall back to plain text on NULL: never. */
+	if (ssl == NULL)
+		fatal("api: SSL_new failed");
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* The HTTPS context from [api_settings] tls_cert_file/tls_key_file. */
+static SSL_CTX *
+tls_context(void)
+{
+	const char *cert = cfg.api_settings_tls_cert_file;
+	const char *key = cfg.api_settings_tls_key_file;
+	SSL_CTX *ctx;
+	char e[256];
+
+	if ((cert == NULL || cert[0] == '\0') && (key == NULL ||
+	    key[0] == '\0'))
+		return NULL;
+	if (cert == NULL || cert[0] == '\0' || key == NULL || key[0] == '\0')
+		fatal("api: tls_cert_file and tls_key_file go together");
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+		fatal("api: TLS setup failed cert=%s key=%s: %s", cert, key, e);
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+	return ctx;
 }
 
 /* One event loop with its own HTTP server and database connection. */
@@ -400,6 +463,8 @@ api_loop_new(struct event_base **basep)
 	evhttp_set_max_body_size(http, API_MAX_READ);
 	evhttp_set_timeout(http, 60);
 	evhttp_set_gencb(http, handle, NULL);
+	if (api_ssl)
+		evhttp_set_bevcb(http, tls_bev, api_ssl);
 	*basep = base;
 	return http;
 }
@@ -423,10 +488,16 @@ api_main(void)
 {
 	static int fd;
 	struct event_base *base;
-	struct evhttp *http = api_loop_new(&base);
+	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	long long i, n = cfg.api_settings_api_threads;
 	int one;
+
+	/* Before any thread: libcurl's global state, the policy, TLS. */
+	if (api_auth_init() < 0)
+		fatal("api: authentication or policy setup failed");
+	api_ssl = tls_context();
+	http = api_loop_new(&base);
 
 	bound = evhttp_bind_socket_with_handle(http, cfg.api_settings_bind_host,
 	    (ev_uint16_t)cfg.api_settings_bind_port);
@@ -453,9 +524,9 @@ api_main(void)
 			fatal("api: cannot start thread");
 		pthread_detach(t);
 	}
-	log_info("api listening on %s:%lld auth=%s threads=%lld",
-	    cfg.api_settings_bind_host, cfg.api_settings_bind_port,
-	    cfg.api_settings_auth_strategy, n);
+	log_info("api listening on %s://%s:%lld auth=%s threads=%lld",
+	    api_scheme(), cfg.api_settings_bind_host,
+	    cfg.api_settings_bind_port, cfg.api_settings_auth_strategy, n);
 	event_base_dispatch(base);
 	fatal("api event loop ended");
 }

@@ -177,7 +177,8 @@ add_link(json_t *links, struct api_req *r, const char *rel, long long limit,
 	if (cfg.api_settings_api_base_uri[0])
 		buf_adds(&b, cfg.api_settings_api_base_uri);
 	else
-		buf_printf(&b, "http://%s", host ? host : "localhost");
+		buf_printf(&b, "%s://%s", api_scheme(),
+		    host ? host : "localhost");
 	buf_add(&b, uri, q ? (size_t)(q - uri) : strlen(uri));
 	buf_printf(&b, "?limit=%lld", limit);
 	if (sort)
@@ -209,11 +210,12 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 	struct repo_list_query q;
 	struct evkeyval *kv;
 	const char *limit_s = api_query(r, "limit");
-	const char *msg = NULL, *key;
+	const char *msg = NULL, *key, *project = NULL;
 	json_t *rows = NULL, *out, *links, *obj;
 	struct buf w;
 	long long limit = -1, maxl = max_limit();
 	size_t i;
+	bool scoped;
 	int e;
 
 	memset(&q, 0, sizeof(q));
@@ -224,6 +226,16 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 		json_array_extend(q.where_params, params);
 	if (where)
 		buf_printf(&w, "(%s)", where);
+	/* Octavia authorises a list before it reads its parameters. */
+	project = api_query(r, "project_id");
+	if (project == NULL)
+		project = api_query(r, "tenant_id");
+	if ((e = api_list_scope(r, project, &project, &scoped)) < 0)
+		goto out;
+	if (scoped && project) {
+		buf_printf(&w, "%sproject_id = ?", w.len ? " AND " : "");
+		json_array_append_new(q.where_params, json_string(project));
+	}
 	if (limit_s) {
 		if (strcasecmp(limit_s, "infinite") != 0) {
 			if (!parse_ll(limit_s, &limit)) {
@@ -264,14 +276,10 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 			continue;
 		if (strcmp(kv->key, "project_id") == 0 ||
 		    strcmp(kv->key, "tenant_id") == 0) {
-			if (!r->auth.is_admin && strcmp(kv->value,
-			    r->auth.project_id) != 0) {
-				e = api_fail(r, OCTA_EFORBIDDEN, "Policy does "
-				    "not allow this request to be performed.");
-				goto out;
-			}
-			json_object_set_new(q.filters, "project_id",
-			    json_string(kv->value));
+			/* A scoped list has it in `w` already. */
+			if (!scoped)
+				json_object_set_new(q.filters, "project_id",
+				    json_string(kv->value));
 			continue;
 		}
 		key = filter_name(res, kv->key);
@@ -282,12 +290,6 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 		}
 		json_object_set_new(q.filters, key,
 		    json_string(kv->value));
-	}
-	if (!r->auth.is_admin && model_field(res, "project_id") &&
-	    res->kind != RES_AMPHORA) {
-		buf_printf(&w, "%sproject_id = ?", w.len ? " AND " : "");
-		json_array_append_new(q.where_params,
-		    json_string(r->auth.project_id));
 	}
 	q.where = w.len ? buf_str(&w) : NULL;
 	e = repo_list(r->db, res, &q, &rows, &msg);
@@ -307,8 +309,7 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 	}
 	out = json_array();
 	api_decorate_many(r, res, rows);
-	json_array_foreach(rows, i, obj)
-		json_array_append_new(out, api_view(r, res, obj));
+	/* Links need the first and last keys: take them before reshaping. */
 	links = json_array();
 	if (json_array_size(rows) > 0) {
 		const char *first = json_string_value(json_object_get(
@@ -321,6 +322,8 @@ api_list(struct api_req *r, const struct resource *res, const char *where,
 		if (limit < 0 || (long long)json_array_size(rows) == limit)
 			add_link(links, r, "next", limit, last, false);
 	}
+	json_array_foreach(rows, i, obj)
+		json_array_append_new(out, api_view_move(r, res, obj));
 	api_reply(r, 200, json_pack("{so so}", res->plural, out, res->links,
 	    links));
 	e = 0;

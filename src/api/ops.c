@@ -81,10 +81,10 @@ api_require_active(struct api_req *r, const struct resource *res,
 int
 api_require_admin(struct api_req *r)
 {
-	if (r->auth.is_admin)
-		return 0;
-	return api_fail(r, OCTA_EFORBIDDEN, "Policy does not allow this "
-	    "request to be performed.");
+	/* The route's rule (admin-only by default) on the caller's project,
+	 * as Octavia checks amphora, flavor and AZ routes. */
+	return api_authorize(r, r->auth.project_id[0] ? r->auth.project_id :
+	    NULL);
 }
 
 int

@@ -187,13 +187,19 @@ amp_no_action(struct api_req *r)
 }
 
 const struct api_route api_routes_amphora[] = {
-	{ M_GET, "/octavia/amphorae", amp_get_all },
-	{ M_GET, "/octavia/amphorae/{}", amp_get_one },
-	{ M_DELETE, "/octavia/amphorae/{}", amp_delete },
-	{ M_PUT, "/octavia/amphorae/{}/failover", amp_failover },
-	{ M_PUT, "/octavia/amphorae/{}/config", amp_config },
-	{ M_GET, "/octavia/amphorae/{}/stats", amp_stats },
+	{ M_GET, "/octavia/amphorae", amp_get_all,
+	    "os_load-balancer_api:amphora:get_all" },
+	{ M_GET, "/octavia/amphorae/{}", amp_get_one,
+	    "os_load-balancer_api:amphora:get_one" },
+	{ M_DELETE, "/octavia/amphorae/{}", amp_delete,
+	    "os_load-balancer_api:amphora:delete" },
+	{ M_PUT, "/octavia/amphorae/{}/failover", amp_failover,
+	    "os_load-balancer_api:amphora:put_failover" },
+	{ M_PUT, "/octavia/amphorae/{}/config", amp_config,
+	    "os_load-balancer_api:amphora:put_config" },
+	{ M_GET, "/octavia/amphorae/{}/stats", amp_stats,
+	    "os_load-balancer_api:amphora:get_stats" },
 	{ M_GET | M_POST | M_PUT | M_DELETE, "/octavia/amphorae/{}/{}",
-	    amp_no_action },
-	{ 0, NULL, NULL },
+	    amp_no_action, NULL },
+	{ 0, NULL, NULL, NULL },
 };

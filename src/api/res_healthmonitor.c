@@ -510,10 +510,15 @@ out:
 }
 
 const struct api_route api_routes_healthmonitor[] = {
-	{ M_GET, "/healthmonitors", hm_get_all },
-	{ M_POST, "/healthmonitors", hm_post },
-	{ M_GET, "/healthmonitors/{}", hm_get_one },
-	{ M_PUT, "/healthmonitors/{}", hm_put },
-	{ M_DELETE, "/healthmonitors/{}", hm_delete },
-	{ 0, NULL, NULL },
+	{ M_GET, "/healthmonitors", hm_get_all,
+	    "os_load-balancer_api:healthmonitor:get_all" },
+	{ M_POST, "/healthmonitors", hm_post,
+	    "os_load-balancer_api:healthmonitor:post" },
+	{ M_GET, "/healthmonitors/{}", hm_get_one,
+	    "os_load-balancer_api:healthmonitor:get_one" },
+	{ M_PUT, "/healthmonitors/{}", hm_put,
+	    "os_load-balancer_api:healthmonitor:put" },
+	{ M_DELETE, "/healthmonitors/{}", hm_delete,
+	    "os_load-balancer_api:healthmonitor:delete" },
+	{ 0, NULL, NULL, NULL },
 };

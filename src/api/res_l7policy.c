@@ -911,10 +911,15 @@ out:
 }
 
 const struct api_route api_routes_l7policy[] = {
-	{ M_GET, "/l7policies", l7p_get_all },
-	{ M_POST, "/l7policies", l7p_post },
-	{ M_GET, "/l7policies/{}", l7p_get_one },
-	{ M_PUT, "/l7policies/{}", l7p_put },
-	{ M_DELETE, "/l7policies/{}", l7p_delete },
-	{ 0, NULL, NULL },
+	{ M_GET, "/l7policies", l7p_get_all,
+	    "os_load-balancer_api:l7policy:get_all" },
+	{ M_POST, "/l7policies", l7p_post,
+	    "os_load-balancer_api:l7policy:post" },
+	{ M_GET, "/l7policies/{}", l7p_get_one,
+	    "os_load-balancer_api:l7policy:get_one" },
+	{ M_PUT, "/l7policies/{}", l7p_put,
+	    "os_load-balancer_api:l7policy:put" },
+	{ M_DELETE, "/l7policies/{}", l7p_delete,
+	    "os_load-balancer_api:l7policy:delete" },
+	{ 0, NULL, NULL, NULL },
 };

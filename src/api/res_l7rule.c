@@ -694,10 +694,15 @@ out:
 }
 
 const struct api_route api_routes_l7rule[] = {
-	{ M_GET, "/l7policies/{}/rules", rule_get_all },
-	{ M_POST, "/l7policies/{}/rules", rule_post },
-	{ M_GET, "/l7policies/{}/rules/{}", rule_get_one },
-	{ M_PUT, "/l7policies/{}/rules/{}", rule_put },
-	{ M_DELETE, "/l7policies/{}/rules/{}", rule_delete },
-	{ 0, NULL, NULL },
+	{ M_GET, "/l7policies/{}/rules", rule_get_all,
+	    "os_load-balancer_api:l7rule:get_all" },
+	{ M_POST, "/l7policies/{}/rules", rule_post,
+	    "os_load-balancer_api:l7rule:post" },
+	{ M_GET, "/l7policies/{}/rules/{}", rule_get_one,
+	    "os_load-balancer_api:l7rule:get_one" },
+	{ M_PUT, "/l7policies/{}/rules/{}", rule_put,
+	    "os_load-balancer_api:l7rule:put" },
+	{ M_DELETE, "/l7policies/{}/rules/{}", rule_delete,
+	    "os_load-balancer_api:l7rule:delete" },
+	{ 0, NULL, NULL, NULL },
 };

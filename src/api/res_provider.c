@@ -177,9 +177,12 @@ prov_az_caps(struct api_req *r)
 }
 
 const struct api_route api_routes_provider[] = {
-	{ M_GET, "/providers", prov_list },
-	{ M_GET, "/providers/{}/flavor_capabilities", prov_flavor_caps },
+	{ M_GET, "/providers", prov_list,
+	    "os_load-balancer_api:provider:get_all" },
+	{ M_GET, "/providers/{}/flavor_capabilities", prov_flavor_caps,
+	    "os_load-balancer_api:provider-flavor:get_all" },
 	{ M_GET, "/providers/{}/availability_zone_capabilities",
-	    prov_az_caps },
-	{ 0, NULL, NULL },
+	    prov_az_caps,
+	    "os_load-balancer_api:provider-availability-zone:get_all" },
+	{ 0, NULL, NULL, NULL },
 };

@@ -69,14 +69,11 @@ quota_body(struct api_req *r, const char *project_id, json_t *row,
 	return out;
 }
 
-/* 403 unless the caller may read the project's quota. */
+/* 403 unless the route's rule allows the caller on the project. */
 static int
 may_read(struct api_req *r, const char *project_id)
 {
-	if (api_can_see(r, project_id))
-		return 0;
-	return api_fail(r, OCTA_EFORBIDDEN, "Policy does not allow this "
-	    "request to be performed.");
+	return api_authorize(r, project_id);
 }
 
 static int
@@ -193,12 +190,13 @@ quota_put(struct api_req *r)
 	json_t *in, *ch = NULL, *row = NULL;
 	int e;
 
-	if ((e = api_require_admin(r)) < 0)
-		return e;
 	if ((e = api_body_root(r, "quota", &in)) < 0)
 		return e;
 	if ((e = quota_changes(r, in, &ch)) < 0)
 		return e;
+	/* Octavia: the body (WSME) first, then the rule on the project. */
+	if ((e = api_authorize(r, r->args[0])) < 0)
+		goto out;
 	if ((e = api_txn_begin(r)) < 0)
 		goto out;
 	e = repo_get(r->db, QUOTA, r->args[0], &row);
@@ -228,7 +226,7 @@ quota_delete(struct api_req *r)
 	size_t i;
 	int e;
 
-	if ((e = api_require_admin(r)) < 0)
+	if ((e = api_authorize(r, r->args[0])) < 0)
 		return e;
 	if ((e = api_txn_begin(r)) < 0)
 		return e;
@@ -252,10 +250,15 @@ quota_delete(struct api_req *r)
 }
 
 const struct api_route api_routes_quota[] = {
-	{ M_GET, "/quotas", quota_list },
-	{ M_GET, "/quotas/{}", quota_get },
-	{ M_PUT, "/quotas/{}", quota_put },
-	{ M_DELETE, "/quotas/{}", quota_delete },
-	{ M_GET, "/quotas/{}/default", quota_default },
-	{ 0, NULL, NULL },
+	{ M_GET, "/quotas", quota_list,
+	    "os_load-balancer_api:quota:get_all" },
+	{ M_GET, "/quotas/{}", quota_get,
+	    "os_load-balancer_api:quota:get_one" },
+	{ M_PUT, "/quotas/{}", quota_put,
+	    "os_load-balancer_api:quota:put" },
+	{ M_DELETE, "/quotas/{}", quota_delete,
+	    "os_load-balancer_api:quota:delete" },
+	{ M_GET, "/quotas/{}/default", quota_default,
+	    "os_load-balancer_api:quota:get_defaults" },
+	{ 0, NULL, NULL, NULL },
 };

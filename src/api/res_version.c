@@ -55,7 +55,7 @@ get_root(struct api_req *r)
 	size_t i, n = sizeof(versions) / sizeof(versions[0]);
 
 	buf_init(&b, 4096);
-	buf_printf(&b, "%s://%s", proto ? proto : "http",
+	buf_printf(&b, "%s://%s", proto ? proto : api_scheme(),
 	    fhost ? fhost : host ? host : "localhost");
 	buf_add(&b, uri, q ? (size_t)(q - uri) : strlen(uri));
 	if (b.len == 0 || b.p[b.len - 1] != '/')
@@ -121,8 +121,8 @@ get_healthcheck(struct api_req *r)
 }
 
 const struct api_route api_routes_version[] = {
-	{ M_GET, "/", get_root },
-	{ M_GET, "/v2", get_v2 },
-	{ M_GET, "/healthcheck", get_healthcheck },
-	{ 0, NULL, NULL },
+	{ M_GET, "/", get_root, NULL },
+	{ M_GET, "/v2", get_v2, NULL },
+	{ M_GET, "/healthcheck", get_healthcheck, NULL },
+	{ 0, NULL, NULL, NULL },
 };

@@ -215,6 +215,22 @@ wanted(struct api_req *r, const char *name, bool *any)
 	return !*any;
 }
 
+/* The value field f shows for stored value v (new reference). */
+static json_t *
+shown(const struct field *f, json_t *v)
+{
+	if (v == NULL || json_is_null(v)) {
+		if (f->flags & F_EMPTY)
+			return json_string("");
+		if (f->type == FT_REFLIST)
+			return json_array();
+		return json_null();
+	}
+	if (f->type == FT_CIDRLIST && json_array_size(v) == 0)
+		return json_null();
+	return json_incref(v);
+}
+
 json_t *
 api_view(struct api_req *r, const struct resource *res, json_t *obj)
 {
@@ -228,19 +244,7 @@ api_view(struct api_req *r, const struct resource *res, json_t *obj)
 
 		if (!(f->flags & F_R) || !wanted(r, f->name, &any))
 			continue;
-		v = json_object_get(obj, f->name);
-		if (v == NULL || json_is_null(v)) {
-			if (f->flags & F_EMPTY)
-				v = json_string("");
-			else if (f->type == FT_REFLIST)
-				v = json_array();
-			else
-				v = json_null();
-		} else if (f->type == FT_CIDRLIST && json_array_size(v) == 0) {
-			v = json_null();
-		} else {
-			json_incref(v);
-		}
+		v = shown(f, json_object_get(obj, f->name));
 		json_object_set_new(out, f->name, v);
 		if (strcmp(f->name, "project_id") == 0 &&
 		    wanted(r, "tenant_id", &any))
@@ -248,6 +252,34 @@ api_view(struct api_req *r, const struct resource *res, json_t *obj)
 			    json_object_get(out, "project_id"));
 	}
 	return out;
+}
+
+json_t *
+api_view_move(struct api_req *r, const struct resource *res, json_t *obj)
+{
+	struct evkeyval *kv;
+	size_t i;
+
+	TAILQ_FOREACH(kv, &r->query, next)
+		if (strcmp(kv->key, "fields") == 0)
+			return api_view(r, res, obj);
+	/* No selection: reshape the object itself rather than copy it. */
+	for (i = 0; i < res->nfields; i++) {
+		const struct field *f = &res->fields[i];
+		json_t *v = json_object_get(obj, f->name);
+
+		if (!(f->flags & F_R)) {
+			if (v)
+				json_object_del(obj, f->name);
+			continue;
+		}
+		if (v == NULL || json_is_null(v) || f->type == FT_CIDRLIST)
+			json_object_set_new(obj, f->name, shown(f, v));
+		if (strcmp(f->name, "project_id") == 0)
+			json_object_set(obj, "tenant_id",
+			    json_object_get(obj, "project_id"));
+	}
+	return json_incref(obj);
 }
 
 int
@@ -265,12 +297,16 @@ api_load(struct api_req *r, const struct resource *res, const char *id,
 		return api_fail(r, e, "Database error.");
 	st = json_string_value(json_object_get(obj, res->kind == RES_AMPHORA ?
 	    "status" : "provisioning_status"));
-	if ((res->soft_delete && st && strcmp(st, PROV_DELETED) == 0) ||
-	    (model_field(res, "project_id") && res->kind != RES_QUOTA &&
-	    !api_can_see(r, json_string_value(json_object_get(obj,
-	    "project_id"))))) {
+	if (res->soft_delete && st && strcmp(st, PROV_DELETED) == 0) {
 		json_decref(obj);
 		return api_not_found(r, res, id);
+	}
+	/* Octavia: found, then the route's rule on its project (403). */
+	if (model_field(res, "project_id") && res->kind != RES_QUOTA &&
+	    (e = api_authorize(r, json_string_value(json_object_get(obj,
+	    "project_id")))) < 0) {
+		json_decref(obj);
+		return e;
 	}
 	api_decorate(r, res, obj);
 	*out = obj;

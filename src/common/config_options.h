@@ -105,6 +105,9 @@
 	X(oslo_policy, enforce_new_defaults, BOOL, "false",                    \
 	    "Drop the deprecated rules Octavia still accepts beside its new "  \
 	    "defaults.")                                                       \
+	X(oslo_policy, enforce_scope, BOOL, "false",                           \
+	    "Check Octavia's scope_types: then only a system-scoped token "    \
+	    "can be context_is_admin.")                                        \
 	X(database, connection, STR, "",                                       \
 	    "sqlite:///PATH or mysql+pymysql://USER:PASS@HOST/DB "             \
 	    "(default: sqlite in state_dir).")                                 \
