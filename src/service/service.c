@@ -230,9 +230,10 @@ svc_lb_tree_activate(struct db *db, const char *lb_id)
 		if (oper && (r = db_exec(db, sql, json_pack("[s]", lb_id),
 		    NULL)) < 0)
 			return r;
+		/* Octavia stamps updated_at when an object goes ACTIVE,
+		 * after a create too (clients parse it then). */
 		snprintf(sql, sizeof(sql), "UPDATE %s SET provisioning_status "
-		    "= 'ACTIVE', updated_at = CASE WHEN provisioning_status = "
-		    "'PENDING_CREATE' THEN updated_at ELSE ? END WHERE "
+		    "= 'ACTIVE', updated_at = ? WHERE "
 		    "load_balancer_id = ? AND provisioning_status IN "
 		    "('PENDING_CREATE', 'PENDING_UPDATE')", t);
 		if ((r = db_exec(db, sql, json_pack("[ss]", now, lb_id),
@@ -247,8 +248,7 @@ svc_lb_tree_activate(struct db *db, const char *lb_id)
 	if (r < 0)
 		return r;
 	return db_exec(db, "UPDATE load_balancer SET provisioning_status = "
-	    "'ACTIVE', updated_at = CASE WHEN provisioning_status = "
-	    "'PENDING_CREATE' THEN updated_at ELSE ? END WHERE id = ? AND "
+	    "'ACTIVE', updated_at = ? WHERE id = ? AND "
 	    "provisioning_status IN ('PENDING_CREATE', 'PENDING_UPDATE')",
 	    json_pack("[ss]", now, lb_id), NULL);
 }
