@@ -194,6 +194,16 @@ int api_submit(struct api_req *r, const char *kind, const char *object_id,
     const char *lb_id, json_t *payload);
 
 /* ---- shared between resource files ---- */
+/* The placeholder row of flavors, AZs and their profiles. */
+#define API_NIL_UUID "00000000-0000-0000-0000-000000000000"
+/* 404 "<what> <id> not found." (what: the name Octavia uses there). */
+int api_not_found_named(struct api_req *r, const char *what, const char *id);
+/* Loads a row by key; 404 for the placeholder or a missing row. */
+int api_load_named(struct api_req *r, const struct resource *res,
+    const char *what, const char *key, json_t **out);
+/* The "n" that `sql` (a COUNT with one bound value) selects. */
+int api_count_rows(struct api_req *r, const char *sql, const char *value,
+    long long *n);
 /* True if `name` is an enabled provider (res_provider.c). */
 bool api_provider_enabled(const char *name);
 /*

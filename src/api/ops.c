@@ -112,3 +112,37 @@ api_submit(struct api_req *r, const char *kind, const char *object_id,
 		return api_fail(r, e, "Database error.");
 	return api_txn_commit(r);
 }
+
+int
+api_not_found_named(struct api_req *r, const char *what, const char *id)
+{
+	return api_fail(r, OCTA_ENOTFOUND, "%s %s not found.", what, id);
+}
+
+int
+api_load_named(struct api_req *r, const struct resource *res,
+    const char *what, const char *key, json_t **out)
+{
+	int e;
+
+	if (strcmp(key, API_NIL_UUID) == 0)
+		return api_not_found_named(r, what, key);
+	e = repo_get(r->db, res, key, out);
+	if (e == -OCTA_ENOTFOUND)
+		return api_not_found_named(r, what, key);
+	return e < 0 ? api_fail(r, e, "Database error.") : 0;
+}
+
+int
+api_count_rows(struct api_req *r, const char *sql, const char *value,
+    long long *n)
+{
+	json_t *row;
+	int e;
+
+	if ((e = db_query_one(r->db, sql, json_pack("[s]", value), &row)) < 0)
+		return api_fail(r, e, "Database error.");
+	*n = json_integer_value(json_object_get(row, "n"));
+	json_decref(row);
+	return 0;
+}

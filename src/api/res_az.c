@@ -24,41 +24,8 @@
 #define AZ_DISPLAY "Availability Zone"
 #define PROFILE_DISPLAY "Availability Zone Profile"
 
-static int
-not_found(struct api_req *r, const char *what, const char *id)
-{
-	return api_fail(r, OCTA_ENOTFOUND, "%s %s not found.", what, id);
-}
 
-/* Loads a row by key; 404 for the placeholder or a missing row. */
-static int
-load(struct api_req *r, const struct resource *res, const char *what,
-    const char *key, json_t **out)
-{
-	int e;
 
-	if (strcmp(key, NIL_UUID) == 0)
-		return not_found(r, what, key);
-	e = repo_get(r->db, res, key, out);
-	if (e == -OCTA_ENOTFOUND)
-		return not_found(r, what, key);
-	return e < 0 ? api_fail(r, e, "Database error.") : 0;
-}
-
-/* The "n" that `sql` (a COUNT with one bound value) selects. */
-static int
-count_rows(struct api_req *r, const char *sql, const char *value,
-    long long *n)
-{
-	json_t *row;
-	int e;
-
-	if ((e = db_query_one(r->db, sql, json_pack("[s]", value), &row)) < 0)
-		return api_fail(r, e, "Database error.");
-	*n = json_integer_value(json_object_get(row, "n"));
-	json_decref(row);
-	return 0;
-}
 
 /* Lists `res` without the placeholder row (`where` names its key). */
 static int
@@ -91,7 +58,7 @@ azp_get_one(struct api_req *r)
 
 	if ((e = api_require_admin(r)) < 0)
 		return e;
-	if ((e = load(r, PROFILE, PROFILE_DISPLAY, r->args[0], &azp)) < 0)
+	if ((e = api_load_named(r, PROFILE, PROFILE_DISPLAY, r->args[0], &azp)) < 0)
 		return e;
 	api_reply_obj(r, 200, PROFILE, azp);
 	json_decref(azp);
@@ -151,7 +118,7 @@ azp_put(struct api_req *r)
 	if ((e = api_txn_begin(r)) < 0)
 		goto out;
 	if (data || prov) {
-		if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM "
+		if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM "
 		    "availability_zone WHERE availability_zone_profile_id = ?",
 		    id, &n)) < 0)
 			goto out;
@@ -162,13 +129,13 @@ azp_put(struct api_req *r)
 		}
 	}
 	if (strcmp(id, NIL_UUID) == 0) {
-		e = not_found(r, PROFILE_DISPLAY, id);
+		e = api_not_found_named(r, PROFILE_DISPLAY, id);
 		goto out;
 	}
 	/* As in Octavia, the provider is checked only with new data. */
 	if (data) {
 		if (prov == NULL) {
-			if ((e = load(r, PROFILE, PROFILE_DISPLAY, id,
+			if ((e = api_load_named(r, PROFILE, PROFILE_DISPLAY, id,
 			    &azp)) < 0)
 				goto out;
 			prov = json_object_get(azp, "provider_name");
@@ -184,7 +151,7 @@ azp_put(struct api_req *r)
 	}
 	json_decref(azp);
 	azp = NULL;
-	if ((e = load(r, PROFILE, PROFILE_DISPLAY, id, &azp)) < 0)
+	if ((e = api_load_named(r, PROFILE, PROFILE_DISPLAY, id, &azp)) < 0)
 		goto out;
 	if ((e = api_txn_commit(r)) < 0)
 		goto out;
@@ -206,16 +173,16 @@ azp_delete(struct api_req *r)
 	if ((e = api_require_admin(r)) < 0)
 		return e;
 	if (strcmp(id, NIL_UUID) == 0)
-		return not_found(r, PROFILE_DISPLAY, id);
+		return api_not_found_named(r, PROFILE_DISPLAY, id);
 	if ((e = api_txn_begin(r)) < 0)
 		return e;
-	if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM availability_zone "
+	if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM availability_zone "
 	    "WHERE availability_zone_profile_id = ?", id, &n)) < 0)
 		return e;
 	if (n > 0)
 		return api_fail(r, OCTA_ECONFLICT, "%s %s is in use and cannot "
 		    "be modified.", PROFILE_DISPLAY, id);
-	if ((e = load(r, PROFILE, PROFILE_DISPLAY, id, &azp)) < 0)
+	if ((e = api_load_named(r, PROFILE, PROFILE_DISPLAY, id, &azp)) < 0)
 		return e;
 	json_decref(azp);
 	if ((e = repo_delete(r->db, PROFILE, id)) < 0)
@@ -240,7 +207,7 @@ az_get_one(struct api_req *r)
 	json_t *az;
 	int e;
 
-	if ((e = load(r, AZ, AZ_DISPLAY, r->args[0], &az)) < 0)
+	if ((e = api_load_named(r, AZ, AZ_DISPLAY, r->args[0], &az)) < 0)
 		return e;
 	api_reply_obj(r, 200, AZ, az);
 	json_decref(az);
@@ -316,7 +283,7 @@ az_put(struct api_req *r)
 		goto out;
 	}
 	if (strcmp(name, NIL_UUID) == 0) {
-		e = not_found(r, AZ_DISPLAY, name);
+		e = api_not_found_named(r, AZ_DISPLAY, name);
 		goto out;
 	}
 	if ((e = api_txn_begin(r)) < 0)
@@ -326,7 +293,7 @@ az_put(struct api_req *r)
 		e = api_fail(r, e, "Database error.");
 		goto out;
 	}
-	if ((e = load(r, AZ, AZ_DISPLAY, name, &az)) < 0)
+	if ((e = api_load_named(r, AZ, AZ_DISPLAY, name, &az)) < 0)
 		goto out;
 	if ((e = api_txn_commit(r)) < 0)
 		goto out;
@@ -348,17 +315,17 @@ az_delete(struct api_req *r)
 	if ((e = api_require_admin(r)) < 0)
 		return e;
 	if (strcmp(name, NIL_UUID) == 0)
-		return not_found(r, AZ_DISPLAY, name);
+		return api_not_found_named(r, AZ_DISPLAY, name);
 	if ((e = api_txn_begin(r)) < 0)
 		return e;
 	if ((e = db_exec(r->db, "UPDATE load_balancer SET availability_zone "
 	    "= ? WHERE availability_zone = ? AND provisioning_status = "
 	    "'DELETED'", json_pack("[ss]", NIL_UUID, name), NULL)) < 0)
 		return api_fail(r, e, "Database error.");
-	if ((e = load(r, AZ, AZ_DISPLAY, name, &az)) < 0)
+	if ((e = api_load_named(r, AZ, AZ_DISPLAY, name, &az)) < 0)
 		return e;
 	json_decref(az);
-	if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM load_balancer "
+	if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM load_balancer "
 	    "WHERE availability_zone = ?", name, &n)) < 0)
 		return e;
 	if (n > 0)

@@ -288,41 +288,8 @@ out:
 
 /* ---- shared steps ---- */
 
-/* The "n" that `sql` (a COUNT with one bound value) selects. */
-static int
-count_rows(struct api_req *r, const char *sql, const char *value,
-    long long *n)
-{
-	json_t *row;
-	int e;
 
-	if ((e = db_query_one(r->db, sql, json_pack("[s]", value), &row)) < 0)
-		return api_fail(r, e, "Database error.");
-	*n = json_integer_value(json_object_get(row, "n"));
-	json_decref(row);
-	return 0;
-}
 
-static int
-not_found(struct api_req *r, const char *what, const char *id)
-{
-	return api_fail(r, OCTA_ENOTFOUND, "%s %s not found.", what, id);
-}
-
-/* Loads a row; 404 with `what` in the message. */
-static int
-load(struct api_req *r, const struct resource *res, const char *what,
-    const char *id, json_t **out)
-{
-	int e;
-
-	if (strcmp(id, NIL_UUID) == 0)
-		return not_found(r, what, id);
-	e = repo_get(r->db, res, id, out);
-	if (e == -OCTA_ENOTFOUND)
-		return not_found(r, what, id);
-	return e < 0 ? api_fail(r, e, "Database error.") : 0;
-}
 
 /* Lists `res` without the placeholder row. */
 static int
@@ -356,8 +323,8 @@ fp_get_one(struct api_req *r)
 	if ((e = api_require_admin(r)) < 0)
 		return e;
 	if (strcmp(r->args[0], NIL_UUID) == 0)
-		return not_found(r, "Flavor profile", r->args[0]);
-	if ((e = load(r, PROFILE, "Flavor Profile", r->args[0], &fp)) < 0)
+		return api_not_found_named(r, "Flavor profile", r->args[0]);
+	if ((e = api_load_named(r, PROFILE, "Flavor Profile", r->args[0], &fp)) < 0)
 		return e;
 	api_reply_obj(r, 200, PROFILE, fp);
 	json_decref(fp);
@@ -416,7 +383,7 @@ fp_put(struct api_req *r)
 	if ((e = api_txn_begin(r)) < 0)
 		goto out;
 	if (data || prov) {
-		if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM flavor WHERE "
+		if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM flavor WHERE "
 		    "flavor_profile_id = ?", id, &n)) < 0)
 			goto out;
 		if (n > 0) {
@@ -426,13 +393,13 @@ fp_put(struct api_req *r)
 		}
 	}
 	if (strcmp(id, NIL_UUID) == 0) {
-		e = not_found(r, "Flavor profile", id);
+		e = api_not_found_named(r, "Flavor profile", id);
 		goto out;
 	}
 	/* As in Octavia, the provider is checked only with new data. */
 	if (data) {
 		if (prov == NULL) {
-			if ((e = load(r, PROFILE, "Flavor Profile", id,
+			if ((e = api_load_named(r, PROFILE, "Flavor Profile", id,
 			    &fp)) < 0)
 				goto out;
 			prov = json_object_get(fp, "provider_name");
@@ -448,7 +415,7 @@ fp_put(struct api_req *r)
 	}
 	json_decref(fp);
 	fp = NULL;
-	if ((e = load(r, PROFILE, "Flavor Profile", id, &fp)) < 0)
+	if ((e = api_load_named(r, PROFILE, "Flavor Profile", id, &fp)) < 0)
 		goto out;
 	if ((e = api_txn_commit(r)) < 0)
 		goto out;
@@ -470,16 +437,16 @@ fp_delete(struct api_req *r)
 	if ((e = api_require_admin(r)) < 0)
 		return e;
 	if (strcmp(id, NIL_UUID) == 0)
-		return not_found(r, "Flavor profile", id);
+		return api_not_found_named(r, "Flavor profile", id);
 	if ((e = api_txn_begin(r)) < 0)
 		return e;
-	if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM flavor WHERE "
+	if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM flavor WHERE "
 	    "flavor_profile_id = ?", id, &n)) < 0)
 		return e;
 	if (n > 0)
 		return api_fail(r, OCTA_ECONFLICT, "Flavor profile %s is in "
 		    "use and cannot be modified.", id);
-	if ((e = load(r, PROFILE, "Flavor profile", id, &fp)) < 0)
+	if ((e = api_load_named(r, PROFILE, "Flavor profile", id, &fp)) < 0)
 		return e;
 	json_decref(fp);
 	if ((e = repo_delete(r->db, PROFILE, id)) < 0)
@@ -504,7 +471,7 @@ flavor_get_one(struct api_req *r)
 	json_t *fl;
 	int e;
 
-	if ((e = load(r, FLAVOR, "Flavor", r->args[0], &fl)) < 0)
+	if ((e = api_load_named(r, FLAVOR, "Flavor", r->args[0], &fl)) < 0)
 		return e;
 	api_reply_obj(r, 200, FLAVOR, fl);
 	json_decref(fl);
@@ -595,7 +562,7 @@ flavor_put(struct api_req *r)
 		goto out;
 	}
 	if (strcmp(id, NIL_UUID) == 0) {
-		e = not_found(r, "Flavor", id);
+		e = api_not_found_named(r, "Flavor", id);
 		goto out;
 	}
 	if ((e = api_txn_begin(r)) < 0)
@@ -608,7 +575,7 @@ flavor_put(struct api_req *r)
 		e = api_fail(r, e, "Database error.");
 		goto out;
 	}
-	if ((e = load(r, FLAVOR, "Flavor", id, &fl)) < 0)
+	if ((e = api_load_named(r, FLAVOR, "Flavor", id, &fl)) < 0)
 		goto out;
 	if ((e = api_txn_commit(r)) < 0)
 		goto out;
@@ -630,17 +597,17 @@ flavor_delete(struct api_req *r)
 	if ((e = api_require_admin(r)) < 0)
 		return e;
 	if (strcmp(id, NIL_UUID) == 0)
-		return not_found(r, "Flavor", id);
+		return api_not_found_named(r, "Flavor", id);
 	if ((e = api_txn_begin(r)) < 0)
 		return e;
 	if ((e = db_exec(r->db, "UPDATE load_balancer SET flavor_id = ? "
 	    "WHERE flavor_id = ? AND provisioning_status = 'DELETED'",
 	    json_pack("[ss]", NIL_UUID, id), NULL)) < 0)
 		return api_fail(r, e, "Database error.");
-	if ((e = load(r, FLAVOR, "Flavor", id, &fl)) < 0)
+	if ((e = api_load_named(r, FLAVOR, "Flavor", id, &fl)) < 0)
 		return e;
 	json_decref(fl);
-	if ((e = count_rows(r, "SELECT COUNT(*) AS n FROM load_balancer "
+	if ((e = api_count_rows(r, "SELECT COUNT(*) AS n FROM load_balancer "
 	    "WHERE flavor_id = ?", id, &n)) < 0)
 		return e;
 	if (n > 0)
